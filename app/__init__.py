@@ -1,0 +1,1 @@
+"""Questions → verified answers; the CLI; evaluation."""

@@ -1,0 +1,41 @@
+"""One settings object, read from BUDGETQA_* environment variables and overridden by flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    """The per-user data folder: $XDG_DATA_HOME/budgetqa, else ~/.local/share/budgetqa."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "budgetqa"
+
+
+class Settings(BaseSettings):
+    """Where data lives and which swappable parts are used."""
+
+    model_config = SettingsConfigDict(env_prefix="BUDGETQA_", extra="forbid")
+
+    home: Path = Field(default_factory=default_home, description="data folder: facts.db and vectors/")
+    embedder: str = Field("ngram", description="ngram | e5 | openai:<model>")
+    llm: str = Field("none", description="none | openai:<model> | ollama:<model>")
+    workers: int = Field(1, ge=1, description="parallel ingest processes")
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite fact store."""
+        return self.home / "facts.db"
+
+    @property
+    def vectors_path(self) -> Path:
+        """The Chroma folder."""
+        return self.home / "vectors"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with non-None overrides (flags) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

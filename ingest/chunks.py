@@ -1,0 +1,89 @@
+"""Paragraphs and table rows → retrievable chunks; a row carries its table title and column headers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ingest.facts import fact_id
+from ingest.tables import TableBlock
+from ingest.text import Paragraph
+from store.models import Chunk, Fact
+
+MAX_TEXT = 500  # characters: one paragraph or a few short ones under the same heading
+
+
+def _fmt(fact: Fact) -> str:
+    value = format(fact.value, "f")
+    return f"{value}{fact.unit}"
+
+
+def text_chunks(doc_id: str, scope: dict, paras: Sequence[Paragraph]) -> list[Chunk]:
+    """Paragraphs, merged while short and under the same headings, each prefixed by its heading path."""
+    out: list[Chunk] = []
+    group: list[Paragraph] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        heading = " > ".join(group[0].headings)
+        body = "\n".join(p.text for p in group)
+        text = f"{heading}\n{body}" if heading else body
+        out.append(
+            Chunk(
+                chunk_id=fact_id(doc_id, "text", len(out)),
+                doc_id=doc_id,
+                page=group[0].page,
+                kind="text",
+                text=text,
+                metadata={**scope, "headings": heading, "pages": sorted({p.page for p in group})},
+            )
+        )
+        group.clear()
+
+    for para in paras:
+        if group and (para.headings != group[0].headings or sum(len(p.text) for p in group) + len(para.text) > MAX_TEXT):
+            flush()
+        group.append(para)
+    flush()
+    return out
+
+
+def table_chunks(doc_id: str, scope: dict, tables: Sequence[TableBlock], facts: Sequence[Fact]) -> list[Chunk]:
+    """One chunk per table row (title | row | column: value unit; …), and one per empty table."""
+    by_row: dict[tuple[str, int, str, tuple[str, ...], str | None], list[Fact]] = defaultdict(list)
+    for fact in facts:
+        if "prose" in fact.flags:
+            continue
+        by_row[(fact.table_title, fact.page, fact.row_label, fact.row_path, fact.row_code)].append(fact)
+    out: list[Chunk] = []
+    for (title, page, label, path, code), row in by_row.items():
+        figures = "; ".join(f"{f.column}: {_fmt(f)}" for f in row if "blank" not in f.flags)
+        if not figures:
+            continue
+        name = " > ".join(path) if path else label
+        text = f"{title} | {code + ' ' if code else ''}{name} | {figures}"
+        out.append(
+            Chunk(
+                chunk_id=fact_id(doc_id, "row", len(out)),
+                doc_id=doc_id,
+                page=page,
+                kind="table_row",
+                text=text,
+                metadata={**scope, "table": title, "table_kind": row[0].table_kind, "row": label,
+                          "row_code": code or "", "fact_ids": [f.fact_id for f in row]},
+            )
+        )
+    for table in tables:
+        if table.empty:
+            out.append(
+                Chunk(
+                    chunk_id=fact_id(doc_id, "table", table.title, table.pages),
+                    doc_id=doc_id,
+                    page=table.pages[0],
+                    kind="table",
+                    text=f"{table.title}：本表无数据（空表），各项金额均为0。",
+                    metadata={**scope, "table": table.title, "table_kind": table.kind, "empty": True},
+                )
+            )
+    return out

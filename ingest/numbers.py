@@ -1,0 +1,98 @@
+"""Figures as the documents print them: "1,024.87", "60,100元", "18.63%", "3辆" → exact Decimals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Money units and their exact factor to 元.
+MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+# Counting and measuring units that prose attaches to figures.
+COUNTERS = ("平方米", "辆", "个", "人", "名", "项", "家", "次", "台", "套", "处", "户", "间", "亩", "公里", "天")
+PERCENT = "%"
+
+_CELL = re.compile(r"^[-－−]?\d{1,3}(,\d{3})+(\.\d+)?$|^[-－−]?\d+(\.\d+)?$")
+_PAREN_NEG = re.compile(r"^[（(]\s*([\d,]+(?:\.\d+)?)\s*[)）]$")
+_UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(千元|万元|亿元|元)")
+
+_UNITS = "|".join(sorted([*MONEY, *COUNTERS], key=len, reverse=True))
+FIGURE = re.compile(
+    rf"(?<![\d.,])(?P<num>[-－−]?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|[-－−]?\d+(?:\.\d+)?)\s*"
+    rf"(?P<unit>%|％|{_UNITS})?"
+)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure and the unit printed with it (None when the text gives none)."""
+
+    value: Decimal
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure found in running text, with where it stands."""
+
+    text: str
+    start: int
+    end: int
+    amount: Amount
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The exact value of a cell such as "1,024.87", "-3.5" or "(12.00)"; None if it is not a number."""
+    s = (text or "").strip().replace(" ", "").replace("，", ",")
+    if not s:
+        return None
+    paren = _PAREN_NEG.match(s)
+    if paren:
+        s = "-" + paren.group(1)
+    s = s.replace("－", "-").replace("−", "-")
+    if not _CELL.match(s):
+        return None
+    try:
+        return Decimal(s.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def unit_of_amounts(text: str) -> str | None:
+    """The money unit a table declares in a line like "单位名称：… 单位：万元"."""
+    m = _UNIT_LINE.search(text.replace(" ", ""))
+    return m.group(1) if m else None
+
+
+def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal:
+    """Convert exactly between money units (元 ↔ 万元 ↔ 亿元); other units must match."""
+    if from_unit == to_unit:
+        return value
+    if from_unit in MONEY and to_unit in MONEY:
+        return value * MONEY[from_unit] / MONEY[to_unit]
+    raise ValueError(f"cannot convert {from_unit} to {to_unit}")
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every figure in a sentence with its unit, e.g. "增长160.97万元，增长18.63%"."""
+    out = []
+    for m in FIGURE.finditer(text):
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        unit = m.group("unit")
+        if unit == "％":
+            unit = PERCENT
+        out.append(Figure(text=m.group(0).strip(), start=m.start(), end=m.end(), amount=Amount(value, unit)))
+    return out
+
+
+def normalise_code(text: str) -> str | None:
+    """A classification code printed whole or split ("208 05 02" → "2080502"); None if not a code."""
+    s = re.sub(r"\s+", " ", (text or "").strip())
+    if re.fullmatch(r"\d{3}(\d{2}){0,2}", s):
+        return s
+    parts = s.split(" ")
+    if len(parts) in (2, 3) and len(parts[0]) == 3 and all(re.fullmatch(r"\d{2}", p) for p in parts[1:]):
+        return "".join(parts)
+    return None

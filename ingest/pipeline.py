@@ -1,0 +1,203 @@
+"""ingest_file: one PDF → document, facts and chunks in all three stores, or nothing at all."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ingest.chunks import table_chunks, text_chunks
+from ingest.facts import table_facts
+from ingest.metadata import read_metadata
+from ingest.pdf import Page, PdfFile
+from ingest.prose import prose_facts
+from ingest.tables import read_tables
+from ingest.text import paragraphs
+from store.errors import BadInputError
+from store.facts import FactStore
+from store.models import Chunk, Document, Fact
+from store.vectors import VectorIndex
+
+PARSER_VERSION = "1"  # bump when facts or chunks change shape, so stores know to re-ingest
+
+ProgressFn = Callable[[int, int], None]  # (pages done, pages in all)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Everything one PDF yields, before anything is stored."""
+
+    document: Document
+    facts: tuple[Fact, ...]
+    chunks: tuple[Chunk, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What happened to one file: ingested, skipped as already loaded, or failed with a reason."""
+
+    path: str
+    status: str  # ingested | skipped | failed
+    document: Document | None = None
+    seconds: float = 0.0
+    error: str = ""
+    code: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def sha256_of(path: Path) -> str:
+    """The document id: sha256 of the file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _text_pages(pages: list[Page]) -> tuple[list[int], list[int]]:
+    scanned = [p.number for p in pages if p.char_count == 0 and p.image_count > 0]
+    blank = [p.number for p in pages if p.char_count == 0 and p.image_count == 0]
+    return scanned, blank
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ", ".join(parts)
+
+
+def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | None = None) -> Parsed:
+    """Read and understand one PDF (no store is touched); raises BadInputError with the reason."""
+    started = time.perf_counter()
+    path = Path(path)
+    doc_id = doc_id or sha256_of(path)
+    pages: list[Page] = []
+    with PdfFile(path) as pdf:
+        total = pdf.info.pages
+        for page in pdf.pages():
+            pages.append(page)
+            if progress:
+                progress(len(pages), total)
+    scanned, blank = _text_pages(pages)
+    if len(scanned) + len(blank) == len(pages):
+        what = "scanned pages without a text layer" if scanned else "no text on any page"
+        raise BadInputError(str(path), f"{what} (pages {_ranges(scanned or blank)}): OCR is needed first", "scanned")
+    warnings: list[str] = []
+    if scanned:
+        warnings.append(f"pages {_ranges(scanned)} are scanned images without text: OCR them to include their figures")
+
+    tables = read_tables(pages)
+    meta = read_metadata(pages, [t.title for t in tables])
+    facts: list[Fact] = [f for i, t in enumerate(tables) for f in table_facts(doc_id, i, t)]
+    paras = paragraphs(pages, tables)
+    facts += prose_facts(doc_id, paras)
+    known = [t for t in tables if t.kind != "其他表"]
+    if not known:
+        warnings.append("no recognisable budget table: only its text was ingested")
+    if not meta.unit_name:
+        warnings.append("the unit name was not found on the cover or in the tables")
+    scope = {"doc_id": doc_id, "unit_name": meta.unit_name, "year": meta.year or 0, "doc_kind": meta.kind}
+    chunks = text_chunks(doc_id, scope, paras) + table_chunks(doc_id, scope, tables, facts)
+    document = Document(
+        doc_id=doc_id,
+        file_name=path.name,
+        unit_name=meta.unit_name,
+        year=meta.year,
+        kind=meta.kind,  # type: ignore[arg-type]
+        scope=meta.scope,  # type: ignore[arg-type]
+        pages=len(pages),
+        title=meta.title,
+        table_count=len(tables),
+        fact_count=len(facts),
+        chunk_count=len(chunks),
+        warnings=tuple(warnings),
+    )
+    return Parsed(document, tuple(facts), tuple(chunks), time.perf_counter() - started)
+
+
+def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex) -> None:
+    """Write a parsed document to the vector index and the fact store; on failure restore both."""
+    doc_id = parsed.document.doc_id
+    previous = facts_store.chunks(doc_id) if facts_store.has_document(doc_id) else []
+    try:
+        vectors.delete_document(doc_id)
+        vectors.add(parsed.chunks)
+        facts_store.add_document(parsed.document, parsed.facts, parsed.chunks)  # one transaction
+    except BaseException:
+        # The SQLite transaction rolled back by itself; put the vector index back as it was.
+        vectors.delete_document(doc_id)
+        if previous:
+            vectors.add(previous)
+        raise
+
+
+def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force: bool = False,
+                progress: ProgressFn | None = None) -> IngestReport:
+    """Ingest one file; idempotent by sha256 unless force; bad input becomes a failed report."""
+    started = time.perf_counter()
+    try:
+        doc_id = sha256_of(Path(path)) if Path(path).is_file() else ""
+        if doc_id and not force and facts_store.has_document(doc_id):
+            existing = facts_store.get_document(doc_id)
+            return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
+                                "duplicate")
+        parsed = parse_file(Path(path), progress, doc_id or None)
+        store_parsed(parsed, facts_store, vectors)
+    except BadInputError as exc:
+        return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
+    return IngestReport(str(path), "ingested", parsed.document, time.perf_counter() - started,
+                        warnings=parsed.document.warnings)
+
+
+def pdf_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and every *.pdf below a folder, sorted."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*") if x.suffix.lower() == ".pdf" and x.is_file())
+        else:
+            yield p
+
+
+def _parse_worker(path: str) -> Parsed | BadInputError:
+    try:
+        return parse_file(Path(path))
+    except BadInputError as exc:
+        return exc
+
+
+def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex, force: bool = False,
+                workers: int = 1, progress: Callable[[Path, int, int], None] | None = None) -> Iterator[IngestReport]:
+    """Ingest files in order (workers=1) or parse them in parallel processes and store as each finishes."""
+    if workers <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield ingest_file(path, facts_store, vectors, force,
+                              (lambda d, t, p=path: progress(p, d, t)) if progress else None)
+        return
+    todo = []
+    for path in paths:
+        doc_id = sha256_of(path) if path.is_file() else ""
+        if doc_id and not force and facts_store.has_document(doc_id):
+            yield IngestReport(str(path), "skipped", facts_store.get_document(doc_id), 0.0,
+                               "already loaded (same sha256); use --force to redo it", "duplicate")
+        else:
+            todo.append(path)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_parse_worker, str(p)): p for p in todo}
+        for future in as_completed(futures):
+            path = futures[future]
+            result = future.result()
+            if isinstance(result, BadInputError):
+                yield IngestReport(str(path), "failed", None, 0.0, result.reason, result.code)
+                continue
+            store_parsed(result, facts_store, vectors)
+            yield IngestReport(str(path), "ingested", replace(result.document), result.seconds,
+                               warnings=result.document.warnings)

@@ -1,0 +1,1 @@
+"""Persistence: the fact store (SQLite), the lexical index and the vector index (Chroma)."""

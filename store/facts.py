@@ -1,0 +1,363 @@
+"""The fact store: documents, their facts and chunks in one SQLite file, with lexical search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from store import db, lexical
+from store.errors import StoreError
+from store.models import Chunk, Document, Fact
+
+_DOC_COLUMNS = (
+    "doc_id, file_name, unit_name, year, kind, scope, pages, title, table_count, fact_count, chunk_count, warnings"
+)
+_FACT_COLUMNS = (
+    "f.fact_id, f.doc_id, f.table_kind, f.table_title, f.page, f.x0, f.top, f.x1, f.bottom, "
+    "f.row_code, f.row_label, f.row_path, f.column_name, f.value, f.unit, f.raw_text, f.flags"
+)
+_CHUNK_COLUMNS = "c.id, c.chunk_id, c.doc_id, c.page, c.kind, c.text, c.metadata"
+# Across documents, facts and chunks follow documents(): by unit, then year.
+_DOC_ORDER = "d.unit_name, d.year, d.doc_id"
+_BATCH = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
+
+
+class FactStore:
+    """Documents, facts and chunks persisted in one SQLite file; safe to share across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = db.connect(self.path)
+        # One connection, many Streamlit threads: the lock keeps each call's statements
+        # (and each write transaction) from interleaving with another thread's.
+        self._lock = threading.RLock()
+        self._chunk_total: tuple[tuple[int, int], int] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; further calls raise StoreError."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection (for store-internal helpers and tests)."""
+        if self._conn is None:
+            raise StoreError(f"{self.path}: the fact store is closed")
+        return self._conn
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: cannot read the fact store ({e})") from e
+
+    # -- settings --------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        """The stored value of an index setting (e.g. a hash of parser/embedder settings)."""
+        rows = self._read("SELECT value FROM index_settings WHERE key = ?", (key,))
+        return rows[0][0] if rows else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store an index setting, replacing any previous value."""
+        with self._writing():
+            self.conn.execute(
+                "INSERT INTO index_settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def schema_version(self) -> int:
+        """How many schema migrations this store has had applied."""
+        with self._lock:
+            return db.schema_version(self.conn)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        """Whether a document with this id (the PDF's sha256) is stored."""
+        return bool(self._read("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The stored document with this id, or None."""
+        rows = self._read(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,))
+        return _document(rows[0]) if rows else None
+
+    def documents(self) -> list[Document]:
+        """Every stored document, ordered by unit name, then year."""
+        rows = self._read(f"SELECT {_DOC_COLUMNS} FROM documents d ORDER BY {_DOC_ORDER}")
+        return [_document(r) for r in rows]
+
+    def add_document(self, doc: Document, facts: Sequence[Fact], chunks: Sequence[Chunk]) -> None:
+        """Store a document with its facts and chunks in one transaction, replacing any old copy."""
+        for item in (*facts, *chunks):
+            if item.doc_id != doc.doc_id:
+                raise StoreError(
+                    f"{type(item).__name__} {_id_of(item)} belongs to doc {item.doc_id}, "
+                    f"not {doc.doc_id}; pass each document's own facts and chunks"
+                )
+        with self._writing():
+            conn = self.conn
+            # Cascades to facts and chunks; the chunks trigger removes their FTS rows.
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            conn.execute(
+                f"INSERT INTO documents ({_DOC_COLUMNS}, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.doc_id,
+                    doc.file_name,
+                    doc.unit_name,
+                    doc.year,
+                    doc.kind,
+                    doc.scope,
+                    doc.pages,
+                    doc.title,
+                    doc.table_count,
+                    doc.fact_count,
+                    doc.chunk_count,
+                    _json(list(doc.warnings)),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO facts (fact_id, doc_id, seq, table_kind, table_title, page, "
+                "x0, top, x1, bottom, row_code, row_label, row_path, column_name, value, unit, "
+                "raw_text, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_fact_params(seq, f) for seq, f in enumerate(facts)),
+            )
+            fts_rows = []
+            for seq, c in enumerate(chunks):
+                cur = conn.execute(
+                    "INSERT INTO chunks (chunk_id, doc_id, seq, page, kind, text, metadata) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (c.chunk_id, c.doc_id, seq, c.page, c.kind, c.text, _chunk_metadata(c)),
+                )
+                fts_rows.append((int(cur.lastrowid or 0), c.text, c.doc_id))
+            lexical.add_rows(conn, fts_rows)
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Delete a document with its facts and chunks; False if it was not stored."""
+        with self._writing():
+            cur = self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            return cur.rowcount > 0
+
+    # -- facts and chunks ------------------------------------------------------------------
+
+    def facts(self, doc_id: str | None = None, table_kind: str | None = None) -> list[Fact]:
+        """Facts in document order (page, then the order they were added), optionally filtered."""
+        where, params = _filters(("f.doc_id", doc_id), ("f.table_kind", table_kind))
+        rows = self._read(
+            f"SELECT {_FACT_COLUMNS} FROM facts f JOIN documents d ON d.doc_id = f.doc_id "
+            f"{where} ORDER BY {_DOC_ORDER}, f.page, f.seq",
+            params,
+        )
+        return [_fact(r) for r in rows]
+
+    def get_facts(self, ids: Sequence[str]) -> list[Fact]:
+        """The facts with these fact_ids, in the order asked; unknown ids are skipped."""
+        found = {
+            r[0]: _fact(r)
+            for batch in _batches(ids)
+            for r in self._read(f"SELECT {_FACT_COLUMNS} FROM facts f WHERE f.fact_id IN ({_marks(batch)})", batch)
+        }
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        """Chunks in document order (page, then the order they were added)."""
+        where, params = _filters(("c.doc_id", doc_id))
+        rows = self._read(
+            f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            f"{where} ORDER BY {_DOC_ORDER}, c.page, c.seq",
+            params,
+        )
+        return [_chunk(r) for r in rows]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these chunk_ids, in the order asked; unknown ids are skipped."""
+        found = {
+            r[1]: _chunk(r)
+            for batch in _batches(ids)
+            for r in self._read(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.chunk_id IN ({_marks(batch)})",
+                batch,
+            )
+        }
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def search_chunks(self, query: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+        """Lexical (jieba + FTS5 bm25) search; best first, higher score better; [] if no terms."""
+        with self._lock:
+            try:
+                hits = lexical.search(self.conn, query, k, self._chunk_count(), doc_ids)
+                if not hits:
+                    return []
+                rowids = [h[0] for h in hits]
+                rows = self.conn.execute(
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.id IN ({_marks(rowids)})",
+                    rowids,
+                ).fetchall()
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: lexical search failed for {query!r} ({e})") from e
+        by_rowid = {r[0]: _chunk(r) for r in rows}
+        return [(by_rowid[rowid], score) for rowid, score in hits if rowid in by_rowid]
+
+    def stats(self) -> dict[str, int]:
+        """Counts of stored documents, facts and chunks."""
+        row = self._read(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM facts), (SELECT count(*) FROM chunks)"
+        )[0]
+        return {"documents": row[0], "facts": row[1], "chunks": row[2]}
+
+    # -- internals -------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        # Lock + one write transaction; sqlite errors (also on COMMIT) become StoreError.
+        with self._lock:
+            try:
+                with db.transaction(self.conn) as conn:
+                    yield conn
+            except sqlite3.IntegrityError as e:
+                raise StoreError(
+                    f"{self.path}: cannot write the fact store ({e}); fact_id and chunk_id must be "
+                    "unique across all documents, so build them from the doc_id"
+                ) from e
+            except sqlite3.Error as e:
+                raise StoreError(f"{self.path}: cannot write the fact store ({e})") from e
+
+    def _chunk_count(self) -> int:
+        # count(*) scans an index (~12 ms at 100k chunks) and every search needs it, so it
+        # is cached until this connection (total_changes) or another process (data_version)
+        # writes.
+        version = (
+            int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
+            self.conn.total_changes,
+        )
+        if self._chunk_total is None or self._chunk_total[0] != version:
+            total = int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            self._chunk_total = (version, total)
+        return self._chunk_total[1]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _chunk_metadata(c: Chunk) -> str:
+    try:
+        return _json(c.metadata)
+    except (TypeError, ValueError) as e:
+        raise StoreError(
+            f"chunk {c.chunk_id}: metadata is not JSON-serialisable ({e}); "
+            "use str, int, float, bool, None, lists and dicts"
+        ) from e
+
+
+def _fact_params(seq: int, f: Fact) -> tuple[Any, ...]:
+    x0, top, x1, bottom = f.bbox if f.bbox is not None else (None, None, None, None)
+    return (
+        f.fact_id,
+        f.doc_id,
+        seq,
+        f.table_kind,
+        f.table_title,
+        f.page,
+        x0,
+        top,
+        x1,
+        bottom,
+        f.row_code,
+        f.row_label,
+        _json(list(f.row_path)),
+        f.column,
+        str(f.value),  # TEXT, never REAL: the exact digits, trailing zeros included
+        f.unit,
+        f.raw_text,
+        _json(list(f.flags)),
+    )
+
+
+def _document(r: sqlite3.Row) -> Document:
+    return Document(
+        doc_id=r[0],
+        file_name=r[1],
+        unit_name=r[2],
+        year=r[3],
+        kind=r[4],
+        scope=r[5],
+        pages=r[6],
+        title=r[7],
+        table_count=r[8],
+        fact_count=r[9],
+        chunk_count=r[10],
+        warnings=tuple(json.loads(r[11])),
+    )
+
+
+def _fact(r: sqlite3.Row) -> Fact:
+    bbox = None if r[5] is None else (float(r[5]), float(r[6]), float(r[7]), float(r[8]))
+    return Fact(
+        fact_id=r[0],
+        doc_id=r[1],
+        table_kind=r[2],
+        table_title=r[3],
+        page=r[4],
+        bbox=bbox,
+        row_code=r[9],
+        row_label=r[10],
+        row_path=tuple(json.loads(r[11])),
+        column=r[12],
+        value=Decimal(r[13]),
+        unit=r[14],
+        raw_text=r[15],
+        flags=tuple(json.loads(r[16])),
+    )
+
+
+def _chunk(r: sqlite3.Row) -> Chunk:
+    # r[0] is the internal integer id; the record carries only its chunk_id.
+    return Chunk(chunk_id=r[1], doc_id=r[2], page=r[3], kind=r[4], text=r[5], metadata=json.loads(r[6]))
+
+
+def _id_of(item: Fact | Chunk) -> str:
+    return item.fact_id if isinstance(item, Fact) else item.chunk_id
+
+
+def _filters(*pairs: tuple[str, Any]) -> tuple[str, list[Any]]:
+    conds = [(f"{col} = ?", value) for col, value in pairs if value is not None]
+    if not conds:
+        return "", []
+    return "WHERE " + " AND ".join(c for c, _ in conds), [v for _, v in conds]
+
+
+def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    for i in range(0, len(unique), _BATCH):
+        yield unique[i : i + _BATCH]
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ", ".join("?" * len(items))
