@@ -81,7 +81,7 @@ def ingest(
                           highlight=False, soft_wrap=True)
             else:
                 d = report.document
-                out.print(f"ingested {Path(report.path).name}: {d.unit_name} {d.year or '?'}年 {d.scope}{d.kind}, "
+                out.print(f"ingested {Path(report.path).name}: {d.unit_name or '(unit unknown)'} {d.year or '?'}年 {d.scope}{d.kind}, "
                           f"{d.table_count} tables, {d.fact_count} facts, {d.chunk_count} chunks, "
                           f"{report.seconds:.1f}s", highlight=False, soft_wrap=True)
                 for w in report.warnings:
@@ -145,7 +145,8 @@ def facts(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning budgetqa errors into one line and a non-zero exit."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
     except BudgetQAError as exc:

@@ -54,7 +54,9 @@ def read_metadata(pages: Sequence[Page], table_titles: Sequence[str]) -> Metadat
         unit = named[0] if named else (issuers.most_common(1)[0][0] if issuers else "")
 
     title_line = next((t for t in cover if _COVER_TITLE.search(t)), "")
-    years = [int(y) for t in ([title_line] if title_line else []) + cover + list(table_titles) for y in _YEAR.findall(t)]
+    # Only a year that titles the document or a table counts ("按照2019年…印发" in prose does not).
+    titled = ([title_line] if title_line else []) + list(table_titles) + first_pages
+    years = [int(m.group(1)) for t in titled for m in [_COVER_TITLE.search(t)] if m]
     year = years[0] if years else None
 
     scope_source = title_line or cover_text

@@ -16,7 +16,9 @@ _CELL = re.compile(r"^[-－−]?\d{1,3}(,\d{3})+(\.\d+)?$|^[-－−]?\d+(\.\d+)?
 _PAREN_NEG = re.compile(r"^[（(]\s*([\d,]+(?:\.\d+)?)\s*[)）]$")
 _UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(千元|万元|亿元|元)")
 
-_UNITS = "|".join(sorted([*MONEY, *COUNTERS], key=len, reverse=True))
+# Prose sometimes drops the 元: "1720.00万" is 万元.
+_ALIASES = {"％": PERCENT, "万": "万元", "亿": "亿元"}
+_UNITS = "|".join(sorted([*MONEY, *COUNTERS, "万", "亿"], key=len, reverse=True))
 FIGURE = re.compile(
     rf"(?<![\d.,])(?P<num>[-－−]?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|[-－−]?\d+(?:\.\d+)?)\s*"
     rf"(?P<unit>%|％|{_UNITS})?"
@@ -81,8 +83,7 @@ def find_figures(text: str) -> list[Figure]:
         if value is None:
             continue
         unit = m.group("unit")
-        if unit == "％":
-            unit = PERCENT
+        unit = _ALIASES.get(unit, unit)
         out.append(Figure(text=m.group(0).strip(), start=m.start(), end=m.end(), amount=Amount(value, unit)))
     return out
 

@@ -78,9 +78,12 @@ def _upright(obj: dict) -> bool:
     return abs(m[1]) < _ROTATION_EPS and abs(m[2]) < _ROTATION_EPS
 
 
+_SPACE_BY_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef.．、])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
 def join_wrapped(text: str) -> str:
     """Join a cell's wrapped lines: no space between Chinese characters, one between words."""
-    parts = [p.strip() for p in text.split("\n") if p.strip()]
+    parts = [_SPACE_BY_CJK.sub("", p.strip()) for p in text.split("\n") if p.strip()]
     if not parts:
         return ""
     out = parts[0]
@@ -160,7 +163,8 @@ def _open(path: Path):
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise BadInputError(str(path), "encrypted PDF: remove the password and ingest again", "encrypted") from exc
     except Exception as exc:  # pdfminer raises many types for broken files
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+        inner = exc.args[0] if exc.args else None  # pdfplumber wraps pdfminer's error as its first arg
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(exc).lower():
             raise BadInputError(
                 str(path), "encrypted PDF: remove the password and ingest again", "encrypted"
             ) from exc

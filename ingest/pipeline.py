@@ -79,9 +79,9 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
     """Read and understand one PDF (no store is touched); raises BadInputError with the reason."""
     started = time.perf_counter()
     path = Path(path)
-    doc_id = doc_id or sha256_of(path)
     pages: list[Page] = []
-    with PdfFile(path) as pdf:
+    with PdfFile(path) as pdf:  # opened first: a missing or unreadable file fails here with its reason
+        doc_id = doc_id or sha256_of(path)
         total = pdf.info.pages
         for page in pdf.pages():
             pages.append(page)
@@ -93,7 +93,8 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         raise BadInputError(str(path), f"{what} (pages {_ranges(scanned or blank)}): OCR is needed first", "scanned")
     warnings: list[str] = []
     if scanned:
-        warnings.append(f"pages {_ranges(scanned)} are scanned images without text: OCR them to include their figures")
+        which = f"page {_ranges(scanned)} is a scanned image" if len(scanned) == 1 else f"pages {_ranges(scanned)} are scanned images"
+        warnings.append(f"{which} without text: OCR them to include their figures")
 
     tables = read_tables(pages)
     meta = read_metadata(pages, [t.title for t in tables])

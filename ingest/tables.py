@@ -199,7 +199,7 @@ class _Building:
     def _realign(self, row: tuple[Cell | None, ...], col_x: tuple[float, ...]) -> tuple[Cell | None, ...]:
         """Place a continuation's cells under the first page's columns by their left edges."""
         out: list[Cell | None] = [None] * self.width
-        for x, cell in zip(col_x, row):
+        for x, cell in zip(col_x, row, strict=False):
             if cell is None:
                 continue
             target = min(range(self.width), key=lambda i: abs(self.col_x[i] - x))

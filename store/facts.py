@@ -39,7 +39,7 @@ class FactStore:
         # One connection, many Streamlit threads: the lock keeps each call's statements
         # (and each write transaction) from interleaving with another thread's.
         self._lock = threading.RLock()
-        self._chunk_total: tuple[tuple[int, int], int] | None = None
+        self._stats: tuple[tuple[int, int], lexical.IndexStats] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ class FactStore:
         """Lexical (jieba + FTS5 bm25) search; best first, higher score better; [] if no terms."""
         with self._lock:
             try:
-                hits = lexical.search(self.conn, query, k, self._chunk_count(), doc_ids)
+                hits = lexical.search(self.conn, query, k, self._index_stats(), doc_ids)
                 if not hits:
                     return []
                 rowids = [h[0] for h in hits]
@@ -248,18 +248,15 @@ class FactStore:
             except sqlite3.Error as e:
                 raise StoreError(f"{self.path}: cannot write the fact store ({e})") from e
 
-    def _chunk_count(self) -> int:
-        # count(*) scans an index (~12 ms at 100k chunks) and every search needs it, so it
-        # is cached until this connection (total_changes) or another process (data_version)
-        # writes.
-        version = (
-            int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
-            self.conn.total_changes,
-        )
-        if self._chunk_total is None or self._chunk_total[0] != version:
+    def _index_stats(self) -> lexical.IndexStats:
+        # The chunk count (count(*) scans an index: ~12 ms at 100k chunks) and term
+        # frequencies are needed by every search, so they are kept until this connection
+        # (total_changes) or another process (data_version) writes.
+        version = (int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes)
+        if self._stats is None or self._stats[0] != version:
             total = int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
-            self._chunk_total = (version, total)
-        return self._chunk_total[1]
+            self._stats = (version, lexical.IndexStats(total))
+        return self._stats[1]
 
 
 def _json(value: Any) -> str:

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import jieba
 
@@ -19,8 +20,9 @@ jieba.setLogLevel(logging.WARNING)
 TOKENIZER_VERSION = "jieba-cut_for_search+chars/unicode61/v1"
 
 # Once the store holds at least this many chunks, query terms found in more than
-# MAX_DF_RATIO of them are dropped: they barely discriminate, and OR-ing them makes FTS5
-# score most of the table (2.1 s vs ~13 ms at 500k chunks, DESIGN.md).
+# MAX_DF_RATIO of them are dropped: they barely discriminate, and FTS5 scores every row
+# that matches any OR-ed term (DESIGN.md: 2.1 s vs ~13 ms at 500k chunks; measured here at
+# 50k chunks, a query keeping one term found in 29% of chunks takes ~50 ms, rare terms ~4 ms).
 MIN_CHUNKS_FOR_PRUNING = 50
 MAX_DF_RATIO = 0.30
 
@@ -108,12 +110,29 @@ def document_frequency(conn: sqlite3.Connection, column: str, term: str) -> int:
     return int(row[0]) if row else 0
 
 
-def plan_query(conn: sqlite3.Connection, query: str, total_chunks: int) -> tuple[list[str], list[str]]:
+@dataclass
+class IndexStats:
+    """What query planning knows about the index: its size and the term frequencies looked up so far."""
+
+    total_chunks: int
+    # fts5vocab counts a term's documents by walking its posting list (~1 ms for a term in
+    # 15k chunks), so frequencies are cached; the owner drops this object when the index changes.
+    dfs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def df(self, conn: sqlite3.Connection, column: str, term: str) -> int:
+        """Document frequency of term in column, looked up once."""
+        key = (column, term)
+        if key not in self.dfs:
+            self.dfs[key] = document_frequency(conn, column, term)
+        return self.dfs[key]
+
+
+def plan_query(conn: sqlite3.Connection, query: str, stats: IndexStats) -> tuple[list[str], list[str]]:
     """The (words, characters) to search: unknown words backed off to characters, rare-enough terms kept."""
     words: dict[str, int] = {}
     chars: dict[str, int] = {}
     for word in query_terms(query):
-        df = document_frequency(conn, "tokens", word)
+        df = stats.df(conn, "tokens", word)
         if df:
             words[word] = df
             continue
@@ -121,11 +140,11 @@ def plan_query(conn: sqlite3.Connection, query: str, total_chunks: int) -> tuple
         # cutting the question differently from the text): fall back to its characters.
         for ch in cjk_chars(word):
             if ch not in STOPWORDS and ch not in chars:
-                chars[ch] = document_frequency(conn, "chars", ch)
+                chars[ch] = stats.df(conn, "chars", ch)
     chars = {c: df for c, df in chars.items() if df}
-    if total_chunks < MIN_CHUNKS_FOR_PRUNING:
+    if stats.total_chunks < MIN_CHUNKS_FOR_PRUNING:
         return list(words), list(chars)
-    limit = MAX_DF_RATIO * total_chunks
+    limit = MAX_DF_RATIO * stats.total_chunks
     kept_words = [w for w, df in words.items() if df <= limit]
     kept_chars = [c for c, df in chars.items() if df <= limit]
     if not kept_words and not kept_chars:
@@ -150,13 +169,13 @@ def search(
     conn: sqlite3.Connection,
     query: str,
     k: int,
-    total_chunks: int,
+    stats: IndexStats,
     doc_ids: Sequence[str] | None = None,
 ) -> list[tuple[int, float]]:
     """Best k (chunk rowid, score) for query, higher score better; [] if nothing to search."""
     if k <= 0 or (doc_ids is not None and not doc_ids):
         return []
-    words, chars = plan_query(conn, query, total_chunks)
+    words, chars = plan_query(conn, query, stats)
     if not words and not chars:
         return []
     keys = None if doc_ids is None else sorted({doc_key(d) for d in doc_ids})

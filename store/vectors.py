@@ -30,14 +30,16 @@ class VectorIndex(Protocol):
         """Remove every chunk of one document."""
         ...
 
-    def query(
-        self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The k chunks most similar to text, best first, optionally only from doc_ids."""
         ...
 
     def count(self) -> int:
         """How many chunks are stored."""
+        ...
+
+    def close(self) -> None:
+        """Release files; reopen to see what another process wrote since opening."""
         ...
 
 
@@ -52,9 +54,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Scalar]:
         elif isinstance(value, Decimal):
             meta[str(key)] = str(value)  # str keeps 1.00 exact; a float would not
         else:
-            meta[str(key)] = json.dumps(
-                value, ensure_ascii=False, default=str, sort_keys=True
-            )
+            meta[str(key)] = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
     # The record's own fields win over anything in metadata: filters rely on them.
     meta.update(doc_id=chunk.doc_id, page=chunk.page, kind=chunk.kind)
     return meta
@@ -66,22 +66,16 @@ def collection_name(prefix: str, embedder_name: str) -> str:
     name = f"{prefix}_{slug}"
     if slug != embedder_name or len(name) > 60:
         # Slugging can merge two names ('a:b' and 'a/b'); a short hash keeps them apart.
-        digest = hashlib.blake2b(
-            embedder_name.encode("utf-8"), digest_size=4
-        ).hexdigest()
+        digest = hashlib.blake2b(embedder_name.encode("utf-8"), digest_size=4).hexdigest()
         name = f"{name[:50].rstrip('-._')}-{digest}"
     return name
 
 
-def _check(
-    vectors: Sequence[Sequence[float]], embedder: Embedder, n: int
-) -> np.ndarray:
+def _check(vectors: Sequence[Sequence[float]], embedder: Embedder, n: int) -> np.ndarray:
     """Vectors as a float32 matrix, or StoreError if the embedder broke its promise."""
     arr = np.asarray(vectors, dtype=np.float32)
     if arr.shape != (n, embedder.dim):
-        raise StoreError(
-            f"embedder {embedder.name} returned shape {arr.shape}, expected ({n}, {embedder.dim})"
-        )
+        raise StoreError(f"embedder {embedder.name} returned shape {arr.shape}, expected ({n}, {embedder.dim})")
     return arr
 
 
@@ -117,9 +111,7 @@ class InMemoryIndex:
                 self._matrix[row] = vec
                 self._docs[row] = chunk.doc_id
         if new_rows:
-            self._matrix = np.vstack(
-                [self._matrix, np.asarray(new_rows, dtype=np.float32)]
-            )
+            self._matrix = np.vstack([self._matrix, np.asarray(new_rows, dtype=np.float32)])
 
     def delete_document(self, doc_id: str) -> None:
         """Drop the document's rows and renumber the rest."""
@@ -129,9 +121,7 @@ class InMemoryIndex:
         self._matrix = self._matrix[keep]
         self._rows = {cid: i for i, cid in enumerate(self._ids)}
 
-    def query(
-        self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Exact cosine ranking over the stored vectors."""
         q = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
         qn = float(np.linalg.norm(q))
@@ -152,13 +142,14 @@ class InMemoryIndex:
         """Number of stored chunks."""
         return len(self._ids)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class ChromaIndex:
     """Chunks in a persistent Chroma collection, embedded by us (never by Chroma's default model)."""
 
-    def __init__(
-        self, path: Path, embedder: Embedder, collection: str = "chunks"
-    ) -> None:
+    def __init__(self, path: Path, embedder: Embedder, collection: str = "chunks") -> None:
         import chromadb
         from chromadb.config import Settings
 
@@ -167,9 +158,7 @@ class ChromaIndex:
         self.name = collection_name(collection, embedder.name)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.path), settings=Settings(anonymized_telemetry=False)
-            )
+            self._client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
             # embedding_function=None: Chroma's default would fetch an ONNX model at run time.
             self._col = self._client.get_or_create_collection(
                 self.name,
@@ -193,9 +182,7 @@ class ChromaIndex:
         step = max(1, min(self._max_batch, 1024))
         for i in range(0, len(latest), step):
             batch = latest[i : i + step]
-            vectors = _check(
-                self.embedder.embed([c.text for c in batch]), self.embedder, len(batch)
-            )
+            vectors = _check(self.embedder.embed([c.text for c in batch]), self.embedder, len(batch))
             try:
                 self._col.upsert(
                     ids=[c.chunk_id for c in batch],
@@ -203,22 +190,16 @@ class ChromaIndex:
                     metadatas=[chunk_metadata(c) for c in batch],  # type: ignore[misc]
                 )
             except Exception as exc:
-                raise StoreError(
-                    f"{self.path}: could not write {len(batch)} chunks to {self.name}: {exc}"
-                ) from exc
+                raise StoreError(f"{self.path}: could not write {len(batch)} chunks to {self.name}: {exc}") from exc
 
     def delete_document(self, doc_id: str) -> None:
         """Delete every chunk whose metadata doc_id matches."""
         try:
             self._col.delete(where={"doc_id": doc_id})
         except Exception as exc:
-            raise StoreError(
-                f"{self.path}: could not delete document {doc_id} from {self.name}: {exc}"
-            ) from exc
+            raise StoreError(f"{self.path}: could not delete document {doc_id} from {self.name}: {exc}") from exc
 
-    def query(
-        self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunks by cosine; similarity = 1 - Chroma's cosine distance."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
@@ -232,16 +213,14 @@ class ChromaIndex:
             where = {"doc_id": {"$in": list(dict.fromkeys(doc_ids))}}
         try:
             res = self._col.query(
-                query_embeddings=[q],
+                query_embeddings=[q.tolist()],
                 # Asking for more results than exist only earns a warning.
                 n_results=min(k, total),
                 where=where,
                 include=["distances"],
             )
         except Exception as exc:
-            raise StoreError(
-                f"{self.path}: query on {self.name} failed: {exc}"
-            ) from exc
+            raise StoreError(f"{self.path}: query on {self.name} failed: {exc}") from exc
         ids = res["ids"][0]
         dists = (res.get("distances") or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
@@ -249,3 +228,18 @@ class ChromaIndex:
     def count(self) -> int:
         """Number of stored chunks in this embedder's collection."""
         return int(self._col.count())
+
+    def close(self) -> None:
+        """Release Chroma's process-wide handle on this folder (it caches one per path)."""
+        # Until the last client on a path closes, a "new" client reuses the cached, stale
+        # HNSW index and misses vectors another process has added since.
+        # ClientAPI doesn't declare close(); chromadb < 1.1 has none and only leaks the cache.
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> ChromaIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -35,7 +35,7 @@ def test_metadata(stem):
 def test_tables_per_kind(stem):
     result = parsed(shared_sample(stem))
     found = Counter()
-    for title, kind in {(c.metadata["table"], c.metadata["table_kind"]) for c in result.chunks
+    for _title, kind in {(c.metadata["table"], c.metadata["table_kind"]) for c in result.chunks
                         if c.kind in ("table_row", "table") and "table" in c.metadata}:
         found[kind] += 1
     want = {k: v for k, v in expected(stem)["tables"].items() if v}

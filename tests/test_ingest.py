@@ -1,0 +1,162 @@
+"""Ingest as a whole: idempotency, atomicity across the three stores, bad input, parallel workers."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.service import Service
+from app.settings import Settings
+from ingest import pipeline
+from tests.conftest import XINZHOU
+
+_SPEC = importlib.util.spec_from_file_location("bad_pdfs", Path(__file__).parent / "fixtures" / "bad_pdfs.py")
+bad_pdfs = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(bad_pdfs)
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory) -> dict[str, list[Path]]:
+    return bad_pdfs.make_all(tmp_path_factory.mktemp("bad"))
+
+
+@pytest.fixture(scope="module")
+def loaded_home(tmp_path_factory) -> Path:
+    """A data folder with the Xinzhou sample ingested once (real SQLite + real Chroma)."""
+    home = tmp_path_factory.mktemp("home")
+    assert main(["ingest", str(XINZHOU), "--home", str(home)]) == 0
+    return home
+
+
+def snapshot(home: Path) -> tuple:
+    service = Service(Settings(home=home))
+    try:
+        docs = [(d.doc_id, d.fact_count) for d in service.documents()]
+        return docs, len(service.facts_store.facts()), len(service.facts_store.chunks()), service.vectors.count()
+    finally:
+        service.close()
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_ingest_fills_all_three_stores(loaded_home):
+    docs, facts, chunks, vectors = snapshot(loaded_home)
+    assert len(docs) == 1 and facts == docs[0][1] > 325 and chunks == vectors > 100
+
+
+def test_same_file_twice_changes_nothing(loaded_home, tmp_path, capsys):
+    home = copy_home(loaded_home, tmp_path / "h")
+    before = snapshot(home)
+    assert main(["ingest", str(XINZHOU), "--home", str(home)]) == 0
+    assert "already loaded" in capsys.readouterr().err
+    assert snapshot(home) == before
+
+
+def test_force_redoes_it_to_the_same_state(loaded_home, tmp_path):
+    home = copy_home(loaded_home, tmp_path / "h")
+    before = snapshot(home)
+    assert main(["ingest", str(XINZHOU), "--home", str(home), "--force"]) == 0
+    assert snapshot(home) == before
+
+
+@pytest.mark.parametrize("stage", ["vectors", "facts"])
+def test_failure_half_way_leaves_the_stores_as_before(loaded_home, tmp_path, monkeypatch, stage):
+    home = copy_home(loaded_home, tmp_path / "h")
+    before = snapshot(home)
+    service = Service(Settings(home=home))
+    target = service.vectors if stage == "vectors" else service.facts_store
+    method = "add" if stage == "vectors" else "add_document"
+    original = getattr(target, method)
+
+    def explode(*args, **kwargs):
+        original(*args, **kwargs) if stage == "vectors" else None  # the vectors were written…
+        raise RuntimeError("disk full")  # …then the process fails
+
+    monkeypatch.setattr(target, method, explode)
+    with pytest.raises(RuntimeError):
+        list(service.ingest([XINZHOU], force=True))
+    service.close()
+    assert snapshot(home) == before
+
+
+def test_new_document_failing_leaves_no_trace(loaded_home, tmp_path, monkeypatch, bad):
+    home = copy_home(loaded_home, tmp_path / "h")
+    before = snapshot(home)
+    service = Service(Settings(home=home))
+    monkeypatch.setattr(service.facts_store, "add_document", lambda *a, **k: (_ for _ in ()).throw(OSError("boom")))
+    with pytest.raises(OSError):
+        list(service.ingest(bad["mixed_scanned"]))
+    service.close()
+    assert snapshot(home) == before
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("not_a_pdf", "not a PDF"),
+        ("encrypted", "encrypted PDF"),
+        ("truncated", "damaged or truncated PDF"),
+        ("zero_pages", "zero pages"),
+        ("scanned", "OCR is needed"),
+        ("empty_file", "empty file"),
+    ],
+)
+def test_bad_input_gets_one_line_naming_file_and_reason(bad, loaded_home, tmp_path, capsys, case, reason):
+    home = copy_home(loaded_home, tmp_path / "h")
+    before = snapshot(home)
+    for path in bad[case]:
+        assert main(["ingest", str(path), "--home", str(home)]) == 2
+        lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and str(path) in lines[0] and reason in lines[0], lines
+    assert snapshot(home) == before
+
+
+def test_scanned_pages_are_named(bad, tmp_path, capsys):
+    assert main(["ingest", str(bad["scanned"][0]), "--home", str(tmp_path)]) == 2
+    assert "pages 1-2" in capsys.readouterr().err
+
+
+def test_text_without_tables_is_ingested_with_a_warning(bad, tmp_path, capsys):
+    assert main(["ingest", str(bad["no_tables"][0]), "--home", str(tmp_path)]) == 0
+    assert "no recognisable budget table" in capsys.readouterr().err
+    docs, facts, chunks, vectors = snapshot(tmp_path)
+    assert len(docs) == 1 and chunks == vectors > 0
+
+
+def test_partly_scanned_file_is_ingested_and_the_page_named(bad, tmp_path, capsys):
+    assert main(["ingest", str(bad["mixed_scanned"][0]), "--home", str(tmp_path)]) == 0
+    assert f"page {bad_pdfs.MIXED_IMAGE_PAGE_NUMBER} is a scanned image" in capsys.readouterr().err
+
+
+def test_folder_goes_on_past_bad_files_and_exits_non_zero(bad, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(bad["zero_pages"][0], folder / "a_bad.pdf")
+    shutil.copy(bad["no_tables"][0], folder / "b_good.pdf")
+    assert main(["ingest", str(folder), "--home", str(tmp_path / "h")]) == 2
+    captured = capsys.readouterr()
+    assert "a_bad.pdf: PDF has zero pages" in captured.err and "ingested b_good.pdf" in captured.out
+
+
+def test_parallel_workers_give_the_same_store(bad, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("no_tables", "mixed_scanned", "zero_pages"):
+        shutil.copy(bad[name][0], folder / f"{name}.pdf")
+    assert main(["ingest", str(folder), "--home", str(tmp_path / "one")]) == 2
+    assert main(["ingest", str(folder), "--home", str(tmp_path / "two"), "--workers", "2"]) == 2
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_metadata_never_comes_from_the_file_name(tmp_path):
+    renamed = tmp_path / "上海市2099年决算.pdf"
+    shutil.copy(XINZHOU, renamed)
+    doc = pipeline.parse_file(renamed).document
+    assert (doc.unit_name, doc.year, doc.kind) == ("忻州市商务局", 2024, "预算")
