@@ -20,7 +20,7 @@ demo: venv
 	BUDGETQA_HOME=$(HOME_DIR) $(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
 
 test: venv
-	$(BIN)/ruff check app ingest store tests
+	$(BIN)/ruff check app ingest store tests benchmarks
 	$(BIN)/pytest
 
 bench: venv

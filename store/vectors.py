@@ -187,7 +187,7 @@ class ChromaIndex:
                 self._col.upsert(
                     ids=[c.chunk_id for c in batch],
                     embeddings=vectors,
-                    metadatas=[chunk_metadata(c) for c in batch],  # type: ignore[misc]
+                    metadatas=[chunk_metadata(c) for c in batch],
                 )
             except Exception as exc:
                 raise StoreError(f"{self.path}: could not write {len(batch)} chunks to {self.name}: {exc}") from exc

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -142,7 +143,7 @@ def test_e5_embedder() -> None:
 # --- OpenAI-compatible server ----------------------------------------------------------------
 
 
-def fake_server(seen: list[dict]) -> httpx.MockTransport:
+def fake_server(seen: list[dict[str, Any]]) -> httpx.MockTransport:
     """An /embeddings endpoint that returns [len(text), 1, 0] per input, shuffled by index."""
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -163,7 +164,7 @@ def fake_server(seen: list[dict]) -> httpx.MockTransport:
 
 
 def test_openai_embedder_batches_orders_and_prefixes() -> None:
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     emb = OpenAIEmbedder(
         "bge-m3",
         "http://llm.local/v1/",
