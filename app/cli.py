@@ -142,6 +142,115 @@ def facts(
         writer.writerow({**row, "row_path": " > ".join(row["row_path"]), "flags": ",".join(row["flags"])})
 
 
+def _print_answer(answer) -> None:
+    badge = {"verified": "[green]已核验[/green]", "unverified": "[yellow]未核验[/yellow]",
+             "refused": "[red]无法回答[/red]"}[answer.status]
+    out.print(answer.answer, highlight=False, soft_wrap=True)
+    out.print(f"{badge}  ({answer.elapsed_ms} ms, {answer.mode})", highlight=False)
+    for n in answer.numbers:
+        if not n.supported:
+            out.print(f"  [yellow]未核验的数字[/yellow] {n.text}: {n.problem}", highlight=False, soft_wrap=True)
+    for c in answer.citations:
+        where = f"{c.unit_name} {c.year}年 第{c.page}页 {c.table}"
+        cell = f" | {c.row} | {c.column}: {c.value}" if c.value is not None else ""
+        out.print(f"  来源：{where}{cell}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="the question, in Chinese")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+    batch: Annotated[Path | None, typer.Option("--batch", help="a file with one question per line")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="answer from this document (doc_id or unit name)")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="none | openai:<model> | ollama:<model>")] = None,
+) -> None:
+    """Ask a question; every figure in the answer is checked against the fact table."""
+    from app.answer import dumps
+
+    if (question is None) == (batch is None):
+        raise typer.BadParameter("give a QUESTION or --batch FILE (one of them)")
+    service = Service(load_settings(home=home, llm=llm))
+    if batch is not None:
+        if not batch.is_file():
+            raise typer.BadParameter(f"{batch}: no such file", param_hint="--batch")
+        questions = [q.strip() for q in batch.read_text(encoding="utf-8").splitlines() if q.strip()]
+    else:
+        questions = [question]
+    for q in questions:
+        answer = service.ask(q, doc)
+        if as_json:
+            print(dumps(answer.to_json()), flush=True)
+        else:
+            _print_answer(answer)
+    service.close()
+
+
+@app.command()
+def verify(
+    question: Annotated[str, typer.Option("--question", help="the question the draft answers")],
+    answer: Annotated[str, typer.Option("--answer", help="the draft answer to check")],
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+    doc: Annotated[str | None, typer.Option("--doc", help="check against this document only")] = None,
+) -> None:
+    """Check every number of a draft answer against the fact table."""
+    from app.answer import dumps, number_json
+
+    service = Service(load_settings(home=home))
+    checks = service.verify(question, answer, doc)
+    status = "verified" if all(c.supported for c in checks) else "unverified"
+    payload = {"status": status, "numbers": [number_json(c) for c in checks]}
+    if as_json:
+        print(dumps(payload))
+    else:
+        for c in checks:
+            mark = "[green]✓[/green]" if c.supported else "[red]✗[/red]"
+            out.print(f"{mark} {c.text}  {', '.join(c.support) or c.problem}", highlight=False, soft_wrap=True)
+        out.print(status)
+    service.close()
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[list[Path], typer.Argument(help="gold Q&A JSONL files (DESIGN.md format)")],
+    home: HomeOpt = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="write one JSON line per question here")] = None,
+    as_json: JsonOpt = False,
+    min_accuracy: Annotated[float | None, typer.Option("--min-accuracy", help="exit 1 below this accuracy")] = None,
+) -> None:
+    """Score the loaded documents' answers against gold questions (ingests nothing itself)."""
+    from app.answer import dumps
+    from app.evaluate import load_gold, run, summary
+
+    items = load_gold(gold)
+    service = Service(load_settings(home=home))
+    with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                  disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("eval", total=len(items))
+        records = run(items, service.ask, lambda done, total: bar.update(task, completed=done))
+    service.close()
+    result = summary(records)
+    if out_path:
+        with out_path.open("w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write(dumps({"id": r.gold.get("id"), "question": r.gold["question"], "gold": r.gold,
+                                "answer": r.answer.to_json(), "correct": r.correct}) + "\n")
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        table = Table("measure", "value")
+        for key, value in result.items():
+            table.add_row(key, json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value))
+        out.print(table)
+        for r in records:
+            if not r.correct:
+                out.print(f"[red]miss[/red] {r.gold.get('id')} {r.gold['question']} → {r.answer.status}: "
+                          f"{r.answer.answer[:80]}", highlight=False, soft_wrap=True)
+    if min_accuracy is not None and (result["accuracy"] < min_accuracy or result["verified_but_wrong"]):
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning budgetqa errors into one line and a non-zero exit."""
     try:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import time
+
+from app.answer import Answer
+from app.ask import Asker
 from app.settings import Settings, load_settings
+from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, pdf_paths
 from store.embedders import make_embedder
 from store.facts import FactStore
@@ -21,6 +27,7 @@ class Service:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.facts_store = FactStore(self.settings.db_path)
         self._vectors = vectors
+        self.asker = Asker(self.facts_store, lambda: self.vectors)
 
     @property
     def vectors(self) -> VectorIndex:
@@ -39,6 +46,7 @@ class Service:
         files = list(pdf_paths(paths))
         yield from ingest_many(files, self.facts_store, self.vectors, force,
                                workers or self.settings.workers, progress)
+        self.asker.forget()
 
     def documents(self) -> list[Document]:
         """What is loaded."""
@@ -54,4 +62,22 @@ class Service:
     def remove(self, doc_id: str) -> bool:
         """Remove a document from both stores."""
         self.vectors.delete_document(doc_id)
+        self.asker.forget(doc_id)
         return self.facts_store.remove_document(doc_id)
+
+    def ask(self, question: str, doc: str | None = None) -> Answer:
+        """Answer one question with verified figures and citations, or refuse."""
+        started = time.perf_counter()
+        answer = self.asker.ask(question, doc)
+        return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000))
+
+    def verify(self, question: str, draft: str, doc: str | None = None):
+        """Check every number of a draft answer against the loaded documents' facts."""
+        from app.scope import resolve
+        from app.understand import understand
+
+        scope = resolve(question, self.documents(), doc)
+        docs = scope.documents or tuple(self.documents())
+        query = understand(question)
+        evidence = Evidence([self.asker.doc_facts(d) for d in docs], (), (), list(query.terms))
+        return verify(draft, evidence)

@@ -1,0 +1,154 @@
+"""Question → answer: scope, exact fact lookup or passages, the offline draft, the verifier."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from app.answer import Answer, Citation, refusal
+from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose
+from app.retrieve import search
+from app.scope import Scope, aliases, resolve
+from app.understand import Query, understand
+from app.verify import Evidence, verify
+from store.facts import FactStore
+from store.models import Chunk, Document
+from store.vectors import VectorIndex
+
+# Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
+_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
+                          r"GDP|工资是多少|的工资")
+_PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
+                  "count": ("数量",), "area": ("面积",)}
+TEXT_CHUNKS = 2
+
+
+class Asker:
+    """Answers questions over one fact store and vector index."""
+
+    def __init__(self, store: FactStore, vectors: Callable[[], VectorIndex | None]) -> None:
+        self.store = store
+        self._vectors = vectors
+        self._doc_facts: dict[str, DocFacts] = {}
+
+    def doc_facts(self, doc: Document) -> DocFacts:
+        """A document's facts, indexed once and kept (the store is append-only per doc_id)."""
+        if doc.doc_id not in self._doc_facts:
+            self._doc_facts[doc.doc_id] = DocFacts(doc, self.store.facts(doc.doc_id))
+        return self._doc_facts[doc.doc_id]
+
+    def forget(self, doc_id: str | None = None) -> None:
+        """Drop cached indexes after documents change."""
+        if doc_id:
+            self._doc_facts.pop(doc_id, None)
+        else:
+            self._doc_facts.clear()
+
+    def ask(self, question: str, doc_hint: str | None = None) -> Answer:
+        """Answer one question offline; refuse rather than guess."""
+        query = understand(question)
+        documents = self.store.documents()
+        scope = resolve(question, documents, doc_hint)
+        if scope.refusal:
+            return refusal(question, scope.refusal)
+        if query.intent == "who":
+            return refusal(question, "预算公开文件不提供人员姓名、地址等信息")
+        text = _without_scope(question, scope)
+        if query.is_text:
+            return self._text_answer(query, scope, text)
+        if _NEVER_GIVEN.search(question):
+            return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
+        founds = self._figures(query, scope, text)
+        if not founds:
+            return refusal(question, "文件中没有找到这个数字")
+        return self._figure_answer(query, founds)
+
+    def _figures(self, query: Query, scope: Scope, text: str) -> list[Found]:
+        out: list[Found] = []
+        seen: set[tuple] = set()
+        for doc in scope.documents:
+            facts = self.doc_facts(doc)
+            found = None
+            if query.intent in _PROSE_COLUMNS:
+                found = find_prose(facts, query, text, _PROSE_COLUMNS[query.intent])
+                if not found and query.intent == "share":
+                    found = compute_share(facts, query, text)
+            else:
+                found = find_amount(facts, query, text)
+            if found is None:
+                continue
+            # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once.
+            key = (doc.unit_name, doc.year, found.label, found.value, found.unit)
+            if key not in seen:
+                seen.add(key)
+                out.append(found)
+        return out
+
+    def _figure_answer(self, query: Query, founds: list[Found]) -> Answer:
+        kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
+        sentences, citations, cited = [], [], []
+        for found in founds:
+            sentence, value, unit = figure_sentence(found, query.want_unit, kind_word)
+            sentences.append(sentence)
+            citations += [citation(f, found.doc) for f in (*found.facts, *found.inputs)]
+            cited += [*found.facts, *found.inputs]
+        first_value, first_unit = figure_sentence(founds[0], query.want_unit, kind_word)[1:]
+        value, unit = first_value, first_unit
+        units = {(f.doc.unit_name, f.doc.year) for f in founds}
+        if len(founds) > 1 and query.intent in ("compare", "change") and len(units) == 2 and _same_unit(founds):
+            a, b = founds[0], founds[1]
+            value = a.value - b.value
+            unit = a.unit
+            sentences.append(f"两者相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。")
+        elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds):
+            value = sum((f.value for f in founds), founds[0].value * 0)
+            unit = founds[0].unit
+            sentences.append(f"合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。")
+        elif len(founds) > 1:
+            sentences.insert(0, f"已加载的{len(founds)}份文件都有这一项，分别是：")
+        text = "".join(sentences)
+        evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
+        numbers = verify(text, evidence)
+        status = "verified" if all(n.supported for n in numbers) else "unverified"
+        return Answer(query.question, status, text, value, unit, numbers, tuple(_dedupe(citations)))
+
+    def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
+        doc_ids = [d.doc_id for d in scope.documents]
+        hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",))
+        if not hits:
+            return refusal(query.question, "文件中没有找到相关内容")
+        docs = {d.doc_id: d for d in scope.documents}
+        chosen: list[Chunk] = [c for c, _ in hits[:TEXT_CHUNKS]]
+        first_doc = docs[chosen[0].doc_id]
+        body = "\n".join(c.text for c in chosen)
+        answer_text = f"据{scope_name(first_doc)}{first_doc.scope}{first_doc.kind}公开文件：\n{body}"
+        evidence = Evidence([self.doc_facts(docs[c.doc_id]) for c in chosen], chosen, ())
+        numbers = verify(answer_text, evidence)
+        status = "verified" if all(n.supported for n in numbers) else "unverified"
+        citations = [passage_citation(c, docs[c.doc_id]) for c in chosen]
+        return Answer(query.question, status, answer_text, None, None, numbers, tuple(citations))
+
+
+def _same_unit(founds: Sequence[Found]) -> bool:
+    return len({f.unit for f in founds}) == 1
+
+
+def _dedupe(citations: list[Citation]) -> list[Citation]:
+    seen, out = set(), []
+    for c in citations:
+        key = (c.doc_id, c.page, c.table, c.row, c.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _without_scope(question: str, scope: Scope) -> str:
+    """The question with unit names and years taken out, so they are not mistaken for row labels."""
+    text = question
+    names = sorted({a for d in scope.documents for a in aliases(d.unit_name)}, key=len, reverse=True)
+    for name in names:
+        text = text.replace(name, " ")
+    return re.sub(r"20\d{2}\s*年度?", " ", text)
+

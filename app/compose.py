@@ -1,0 +1,82 @@
+"""The offline composer: deterministic Chinese sentences with figure, unit, scope and source."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.answer import Citation
+from app.lookup import Found
+from ingest.numbers import MONEY, convert
+from store.models import PROSE, Chunk, Document, Fact
+
+_PLAIN_COLUMNS = {"合计", "小计", "金额", "预算数", "数量", "面积", "比率"}
+
+
+def fmt(value: Decimal) -> str:
+    """A figure as the documents print it: its own decimals, no exponent."""
+    return format(value, "f")
+
+
+def scope_name(doc: Document) -> str:
+    """忻州市商务局2024年 — how an answer names the document it speaks for."""
+    return f"{doc.unit_name}{doc.year}年" if doc.year else doc.unit_name
+
+
+def in_unit(value: Decimal, unit: str, want: str | None) -> tuple[Decimal, str]:
+    """The value in the unit the question asked for (exact; 万元 shown to 2 places when rounded)."""
+    if not want or want == unit or unit not in MONEY or want not in MONEY:
+        return value, unit
+    out = convert(value, unit, want)
+    if out != out.quantize(Decimal("0.01")):
+        out = out.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    elif out == out.to_integral_value():
+        out = out.quantize(Decimal("0.01")) if want != "元" else out.quantize(Decimal(1))
+    return out, want
+
+
+def citation(fact: Fact, doc: Document) -> Citation:
+    """A fact's provenance as an answer cites it."""
+    return Citation(doc_id=fact.doc_id, unit_name=doc.unit_name, year=doc.year, page=fact.page,
+                    table=fact.table_title, row=fact.row_label, column=fact.column, value=fmt(fact.value),
+                    fact_id=fact.fact_id, bbox=fact.bbox)
+
+
+def passage_citation(chunk: Chunk, doc: Document) -> Citation:
+    """A passage's provenance."""
+    return Citation(doc_id=chunk.doc_id, unit_name=doc.unit_name, year=doc.year, page=chunk.page,
+                    table=str(chunk.metadata.get("table") or chunk.metadata.get("headings") or ""),
+                    row=str(chunk.metadata.get("row") or ""), column="", value=None)
+
+
+def _where(fact: Fact) -> str:
+    if fact.table_kind == PROSE:
+        return f"第{fact.page}页“{fact.table_title.split(' > ')[-1]}”"
+    return f"第{fact.page}页《{fact.table_title}》"
+
+
+def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tuple[str, Decimal, str]:
+    """One sentence stating the found figure; returns (sentence, value shown, unit shown)."""
+    doc, first = found.doc, found.facts[0]
+    value, unit = in_unit(found.value, found.unit, want_unit)
+    column = "" if found.column in _PLAIN_COLUMNS or found.how == "share" else f"（{found.column}）"
+    shown = f"{fmt(value)}{unit}"
+    if unit != found.unit:
+        shown += f"（即{fmt(found.value)}{found.unit}）"
+    label = found.label
+    if found.how == "share":
+        whole = found.inputs[0]
+        text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"
+                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first)}计算）。")
+    elif found.how == "prose":
+        text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first)}：“{first.raw_text}”）。"
+    else:
+        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first)}）。"
+        if found.how == "sum":
+            parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
+            text = text[:-1] + f"，为该表中{len(found.facts)}行“{first.row_label}”之和：{parts}。"
+    return text, value, unit
+
+
+def _prose_word(column: str) -> str:
+    return {"占比": "占比为", "增长额": "比上年增长", "减少额": "比上年减少", "增长率": "增长率为", "减少率": "下降",
+            "金额": "为", "数量": "为", "面积": "为", "比率": "为"}.get(column, "为")

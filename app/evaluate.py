@@ -1,0 +1,113 @@
+"""Evaluation against gold Q&A sets (DESIGN.md): accuracy per kind and document, refusals, latency."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from app.answer import Answer
+from ingest.numbers import MONEY, convert
+from store.errors import BudgetQAError
+
+TOLERANCE = Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One gold question with the answer given and whether it is right."""
+
+    gold: dict
+    answer: Answer
+    correct: bool
+    source: str  # the gold file it came from
+
+
+def load_gold(paths: Iterable[Path]) -> list[tuple[dict, str]]:
+    """Gold questions from JSONL files, each with the file's name; a bad line names file and line."""
+    out = []
+    for path in paths:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BudgetQAError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+            if item.get("kind") not in ("number", "text", "refuse") or "question" not in item:
+                raise BudgetQAError(f"{path}:{n}: needs 'question' and a kind of number|text|refuse")
+            out.append((item, Path(path).name))
+    return out
+
+
+def number_matches(gold_value, gold_unit: str | None, value: Decimal | None, unit: str | None) -> bool:
+    """The answer's value, converted to the gold unit, equals the gold value (to 0.005, or as rounded)."""
+    if value is None:
+        return False
+    want = Decimal(str(gold_value))
+    got = value
+    if gold_unit and unit and gold_unit != unit:
+        if gold_unit in MONEY and unit in MONEY:
+            got = convert(value, unit, gold_unit)
+        else:
+            return False
+    if abs(got - want) <= TOLERANCE:
+        return True
+    places = -want.normalize().as_tuple().exponent if want == want.normalize() else 2
+    return got.quantize(Decimal(1).scaleb(-max(places, 0)), ROUND_HALF_UP) == want
+
+
+def score(gold: dict, answer: Answer) -> bool:
+    """Whether an answer is right for its gold question."""
+    kind = gold["kind"]
+    if kind == "refuse":
+        return answer.status == "refused"
+    if answer.status == "refused":
+        return False
+    if kind == "number":
+        return number_matches(gold["value"], gold.get("unit"), answer.value, answer.unit)
+    return all(s in answer.answer for s in gold.get("must_include", []))
+
+
+def run(gold: Sequence[tuple[dict, str]], ask: Callable[[str, str | None], Answer],
+        progress: Callable[[int, int], None] | None = None) -> list[Record]:
+    """Ask every gold question through the service and score it."""
+    records = []
+    for i, (item, source) in enumerate(gold, 1):
+        answer = ask(item["question"], item.get("doc"))
+        records.append(Record(item, answer, score(item, answer), source))
+        if progress:
+            progress(i, len(gold))
+    return records
+
+
+def summary(records: Sequence[Record]) -> dict:
+    """Accuracy overall, per kind and per gold file; refusal precision/recall; verified-but-wrong; latency."""
+    def acc(rs: Sequence[Record]) -> float:
+        return round(sum(r.correct for r in rs) / len(rs), 4) if rs else 0.0
+
+    by_kind, by_file = defaultdict(list), defaultdict(list)
+    for r in records:
+        by_kind[r.gold["kind"]].append(r)
+        by_file[r.source].append(r)
+    refused = [r for r in records if r.answer.status == "refused"]
+    should = [r for r in records if r.gold["kind"] == "refuse"]
+    latencies = sorted(r.answer.elapsed_ms for r in records) or [0]
+    return {
+        "questions": len(records),
+        "accuracy": acc(records),
+        "accuracy_by_kind": {k: acc(v) for k, v in sorted(by_kind.items())},
+        "accuracy_by_file": {k: acc(v) for k, v in sorted(by_file.items())},
+        "refusal_precision": round(sum(r.gold["kind"] == "refuse" for r in refused) / len(refused), 4) if refused else 1.0,
+        "refusal_recall": round(sum(r.answer.status == "refused" for r in should) / len(should), 4) if should else 1.0,
+        "verified_but_wrong": sum(1 for r in records if not r.correct and r.answer.status == "verified"
+                                  and r.gold["kind"] != "refuse" or (r.gold["kind"] == "refuse"
+                                                                     and r.answer.status == "verified"
+                                                                     and r.answer.value is not None)),
+        "latency_ms_p50": statistics.median(latencies),
+        "latency_ms_p95": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
+    }

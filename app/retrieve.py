@@ -1,0 +1,35 @@
+"""Hybrid retrieval of passages: Chinese lexical search and vectors, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from store.facts import FactStore
+from store.models import Chunk
+from store.vectors import VectorIndex
+
+RRF_K = 60  # the usual constant: ranks matter, raw scores from different indexes do not mix
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several ranked id lists, best first."""
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] += 1.0 / (k + rank + 1)
+    return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
+           k: int = 8, kinds: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+    """The k passages best matching text within doc_ids (scope narrows before any search)."""
+    pool = k * 4
+    lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
+    vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
+    fused = rrf([lexical, vector])
+    chunks = {c.chunk_id: c for c in store.get_chunks([cid for cid, _ in fused])}
+    out = [(chunks[cid], score) for cid, score in fused if cid in chunks]
+    if kinds:
+        out = [(c, s) for c, s in out if c.kind in kinds]
+    return out[:k]

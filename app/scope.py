@@ -1,0 +1,106 @@
+"""Which loaded documents a question is about: unit names (and their short forms), years, 预算/决算."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from store.models import Document
+
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "明年": 1, "去年": -1, "上年": -1, "前年": -2}
+# Administrative prefixes a short form drops: 上海市普陀区商务委员会 → 普陀区商务委员会 → 商务委员会.
+_PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|州|盟|地区))?(.{1,8}?(区|县|旗|市))?")
+# Unit-like phrases in a question, to notice a unit that is not loaded.
+_UNITLIKE = re.compile(
+    r"([\u4e00-\u9fff]{1,8}(省|市|区|县|州))?[\u4e00-\u9fff]{0,10}?"
+    r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委员会|管理局|局|委|厅|办公室|中心|医院|学校)"
+)
+_ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), ("办公室", "办"), ("人民政府", "政府"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The documents a question may be answered from, or why none can."""
+
+    documents: tuple[Document, ...]
+    years: tuple[int, ...] = ()
+    units: tuple[str, ...] = ()
+    refusal: str = ""
+
+
+def aliases(unit_name: str) -> set[str]:
+    """Names staff use for a unit: the full name, without its place prefix, and abbreviated."""
+    names = {unit_name}
+    m = _PLACE.match(unit_name)
+    if m and m.group(0) and len(unit_name) - len(m.group(0)) >= 2:
+        core = unit_name[len(m.group(0)):]
+        names.add(core)
+        if m.group(3):  # keep the district: 普陀区商务委员会
+            names.add(m.group(3) + core)
+    for name in list(names):
+        for long, short in _ABBREVIATIONS:
+            if long in name:
+                names.add(name.replace(long, short))
+    return {n for n in names if len(n) >= 3}
+
+
+def mentioned_years(question: str, documents: Sequence[Document]) -> list[int]:
+    """Years the question names, with 今年/去年 read against the newest loaded year."""
+    years = [int(y) for y in _YEAR.findall(question)]
+    latest = max((d.year for d in documents if d.year), default=None)
+    if latest:
+        for word, offset in _RELATIVE_YEARS.items():
+            if word in question and not re.search(rf"比{word}|较{word}|{word}结转", question):
+                years.append(latest + offset)
+    return sorted(set(years), key=years.index)
+
+
+def resolve(question: str, documents: Sequence[Document], doc_hint: str | None = None) -> Scope:
+    """The documents matching the question's units, years and kind; a refusal reason when none do."""
+    docs = list(documents)
+    if not docs:
+        return Scope((), refusal="还没有加载任何文件")
+    if doc_hint:
+        hinted = [d for d in docs if d.doc_id.startswith(doc_hint) or d.unit_name == doc_hint or doc_hint in aliases(d.unit_name)]
+        docs = hinted or docs
+    named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
+    units = tuple(sorted({d.unit_name for d in named}))
+    if not named:
+        stranger = _stranger_unit(question, documents)
+        if stranger:
+            return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
+    else:
+        docs = named
+    years = mentioned_years(question, docs)  # 今年 means the newest year of the documents in scope
+    comparing = bool(re.search(r"比|较|相比|增长|增加|减少|下降|变化", question))
+    if years:
+        in_years = [d for d in docs if d.year in years]
+        if not in_years:
+            if comparing and any(d.year for d in docs):
+                in_years = docs  # "比2023年增长多少" is asked of the newer document
+            else:
+                have = "、".join(sorted({f"{d.year}年" for d in docs if d.year}))
+                return Scope((), tuple(years), units, f"没有加载{'、'.join(f'{y}年' for y in years)}的文件（已加载：{have}）")
+        docs = in_years
+    if "决算" in question and not any(d.kind == "决算" for d in docs):
+        return Scope((), tuple(years), units, "没有加载决算文件，只有预算文件")
+    if "部门预算" in question and any(d.scope == "部门" for d in docs):
+        docs = [d for d in docs if d.scope == "部门"]
+    elif "单位预算" in question and any(d.scope == "单位" for d in docs):
+        docs = [d for d in docs if d.scope == "单位"]
+    return Scope(tuple(docs), tuple(years), units)
+
+
+def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
+    """A unit the question names that matches no loaded document (太原市财政局)."""
+    for m in _UNITLIKE.finditer(question):
+        phrase = m.group(0)
+        if len(phrase) < 4 or phrase.startswith(("本", "该", "我", "单位", "部门")):
+            continue
+        if not any(phrase in a or a in phrase for d in documents for a in aliases(d.unit_name)):
+            # Only a phrase with a place or a full body name is a unit; "委员会" alone is not.
+            if m.group(1) or len(phrase) >= 5:
+                return phrase
+    return ""

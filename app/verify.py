@@ -1,0 +1,102 @@
+"""The verifier: every number in a draft must be a fact about what its sentence names, a quote, or derived."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import permutations
+
+from app.answer import NumberCheck
+from app.lookup import DocFacts, norm
+from app.mentions import Mention, equal_figures, extract, is_amount
+from store.models import PROSE, Chunk, Fact
+
+_CLAUSE = re.compile(r"[^，,；;。！？\n]*")
+MAX_DERIVATION_INPUTS = 40  # pairs over the evidence: enough for sums/shares, bounded for speed
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a draft may rely on: the documents' facts, the passages shown, and the facts cited."""
+
+    docs: Sequence[DocFacts]
+    passages: Sequence[Chunk] = ()
+    cited: Sequence[Fact] = ()
+    subjects: Sequence[str] = ()  # what the question is about, for sentences that name nothing
+
+
+def _sentence_at(text: str, start: int) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in "。；;！？\n") + 1
+    ends = [i for i in (text.find(ch, start) for ch in "。；;！？\n") if i >= 0]
+    return text[left: min(ends) if ends else len(text)]
+
+
+def _named(doc_facts: DocFacts, sentence: str) -> list[str]:
+    """Row labels of the document that a sentence names (longest first, no overlaps)."""
+    text = norm(sentence)
+    out, taken = [], []
+    for label in doc_facts.labels_longest_first:
+        i = text.find(label)
+        if i >= 0 and not any(a <= i < b for a, b in taken):
+            out.append(label)
+            taken.append((i, i + len(label)))
+    return out
+
+
+def _fact_names(f: Fact) -> set[str]:
+    names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
+    if f.table_kind == PROSE:
+        names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
+    return {n for n in names if n}
+
+
+def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
+    """Whether one number is supported, and by what."""
+    sentence = _sentence_at(draft, m.start)
+    equal = [(d, f) for d in ev.docs for f in d.facts if equal_figures(m.value, m.unit, f.value, f.unit)]
+    if equal:
+        named = {n for d in ev.docs for n in _named(d, sentence)}
+        about = named or {norm(s) for s in ev.subjects}
+        for _, f in equal:
+            names = _fact_names(f)
+            if not about or names & about or any(a in n or n in a for a in about for n in names if len(a) >= 2):
+                return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
+    for chunk in ev.passages:
+        if m.text and m.text in chunk.text:
+            return NumberCheck(m.text, m.value, m.unit, True, (f"passage:{chunk.chunk_id}",))
+    derived = _derive(m, ev.cited)
+    if derived:
+        return NumberCheck(m.text, m.value, m.unit, True, (derived,))
+    if equal:
+        other = equal[0][1]
+        return NumberCheck(m.text, m.value, m.unit, False, (),
+                           f"这个数字属于“{other.row_label}”（第{other.page}页），不是句中所说的项目")
+    return NumberCheck(m.text, m.value, m.unit, False, (), "文件中找不到这个数字")
+
+
+def _derive(m: Mention, cited: Sequence[Fact]) -> str:
+    """One explicit operation over cited facts that gives the number: sum, difference, share."""
+    facts = [f for f in cited if f.unit not in ("%",)][:MAX_DERIVATION_INPUTS]
+    for a, b in permutations(facts, 2):
+        if a.unit != b.unit and not (a.unit in ("元", "万元", "亿元") and b.unit in ("元", "万元", "亿元")):
+            continue
+        from ingest.numbers import convert
+
+        bv = convert(b.value, b.unit, a.unit) if a.unit != b.unit else b.value
+        if m.unit == "%" and bv:
+            share = a.value / bv * 100
+            if equal_figures(m.value, "%", share.quantize(Decimal("0.01")), "%"):
+                return f"derived:share:{a.fact_id}/{b.fact_id}"
+            continue
+        if equal_figures(m.value, m.unit, a.value + bv, a.unit) and a.fact_id < b.fact_id:
+            return f"derived:sum:{a.fact_id}+{b.fact_id}"
+        if equal_figures(m.value, m.unit, a.value - bv, a.unit):
+            return f"derived:difference:{a.fact_id}-{b.fact_id}"
+    return ""
+
+
+def verify(draft: str, ev: Evidence) -> tuple[NumberCheck, ...]:
+    """Check every amount, share, count and area in a draft; years, dates, codes, ordinals are skipped."""
+    return tuple(check_number(m, draft, ev) for m in extract(draft) if is_amount(m))
