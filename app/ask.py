@@ -49,7 +49,7 @@ class Asker:
         """Answer one question offline; refuse rather than guess."""
         query = understand(question)
         documents = self.store.documents()
-        scope = resolve(question, documents, doc_hint)
+        scope = resolve(question, documents, doc_hint, strict_units=not query.is_text)
         if scope.refusal:
             return refusal(question, scope.refusal)
         if query.intent == "who":
@@ -80,6 +80,8 @@ class Asker:
                 continue
             # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once.
             key = (doc.unit_name, doc.year, found.label, found.value, found.unit)
+            if query.intent == "compare":
+                key += (doc.doc_id,)  # 部门 vs 单位 of one body is a real comparison, even of equal figures
             if key not in seen:
                 seen.add(key)
                 out.append(found)

@@ -7,7 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from difflib import SequenceMatcher
 from functools import cached_property
+
+from rapidfuzz import fuzz
 
 from app.lexicon import get_lexicon
 from app.scope import aliases
@@ -57,9 +60,9 @@ class DocFacts:
         for f in self.facts:
             if f.table_kind == PROSE:
                 continue
-            for name in {f.row_label, *f.row_path[-2:]}:
+            for name in {f.row_label, *_alternate_names(f)}:
                 key = norm(name)
-                if key and key not in skip and (f.row_label == name or f.table_kind == "基本支出经济分类表"):
+                if key and key not in skip:
                     self.by_label[key].append(f)
             if f.row_code:
                 self.by_code[f.row_code].append(f)
@@ -70,22 +73,27 @@ class DocFacts:
         return sorted((k for k in self.by_label if len(k) >= 2 and k not in _GENERIC), key=len, reverse=True)
 
     def subjects(self, query: Query, text: str) -> list[str]:
-        """Labels of this document the question names, in question order, longest match first."""
+        """Labels of this document the question names, in question order; at one place the most
+        specific first (a synonym's own label before the generic 合计 it may also mean)."""
         text = norm(text)
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, int, str]] = []
         taken: list[tuple[int, int]] = []
-        candidates = [t for t in (norm(t) for t in query.terms) if t in self.by_label]
-        for label in candidates + self.labels_longest_first:
+        for label in self.labels_longest_first:
             start = text.find(label)
-            if start < 0 and label in candidates:
-                start = 10_000 + len(found)  # named through a synonym: after the verbatim ones
-            if start < 0 or any(a <= start < b or a < start + len(label) <= b for a, b in taken):
-                continue
-            if start < 10_000:
+            if start >= 0 and not any(a < start + len(label) and start < b for a, b in taken):
                 taken.append((start, start + len(label)))
-            if label not in (x for _, x in found):
-                found.append((start, label))
-        return [label for _, label in sorted(found)]
+                found.append((start, 0, label))
+        for match in get_lexicon().scan(text):
+            for rank, label in enumerate(norm(x) for x in match.labels):
+                if label in self.by_label and all(label != x for *_, x in found):
+                    found.append((match.start, 1 + rank + (100 if label in _GENERIC else 0), label))
+        return [label for *_, label in sorted(found)]
+
+
+def _alternate_names(f: Fact) -> tuple[str, ...]:
+    """Names a row carries besides its label: the second name column of the Shanxi economic table."""
+    path = f.row_path
+    return path[path.index(f.row_label) + 1:] if f.row_label in path else ()
 
 
 def _column_ok(f: Fact, column: str | None) -> bool:
@@ -135,60 +143,110 @@ def pick(facts: Sequence[Fact], query: Query, label: str) -> tuple[list[Fact], s
 def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
     """An amount: by code, else by the label the question names, else a total the question implies."""
     doc = doc_facts.doc
-    if query.codes:
-        for code in query.codes:
-            if code in doc_facts.by_code:
-                picked = pick(doc_facts.by_code[code], query, code)
-                if picked:
-                    return _found(doc, picked[0], query, picked[0][0].row_label)
+    for code in query.codes:
+        if code in doc_facts.by_code:
+            picked = pick(doc_facts.by_code[code], query, code)
+            if picked:
+                return _found(doc, picked[0], picked[0][0].row_label)
     for label in doc_facts.subjects(query, text):
-        picked = pick(doc_facts.by_label[label], query, label)
+        facts = doc_facts.by_label[label]
+        if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
+            # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
+            facts = [f for f in facts if f.table_kind in query.table_kinds]
+        picked = pick(facts, query, label) if facts else None
         if picked:
-            return _found(doc, picked[0], query, picked[0][0].row_label)
-    if query.column or query.total:
-        totals = [f for f in doc_facts.facts if f.table_kind != PROSE and norm(f.row_label) in _TOTAL_LABELS]
-        side = "收入" if "收入" in text and "支出" not in text else "支出"
-        kinds = ("支出总表", "一般公共预算支出表") if side == "支出" else ("收入总表", "收支总表")
-        totals = [f for f in totals if f.table_kind in kinds and (side in f.column or side in f.row_label
-                                                                    or f.table_kind != "收支总表")]
-        picked = pick(totals, query, "合计")
-        if picked:
-            facts = picked[0][:1]
-            return _found(doc, facts, query, f"{side}{query.column or '合计'}")
+            return _found(doc, picked[0], picked[0][0].row_label)
+    if (query.column or query.total) and not _specific(text):
+        found = _total(doc_facts, query, text)
+        if found:
+            return found
+    return find_prose(doc_facts, query, text, ("金额",))
+
+
+_SCOPE_WORDS = re.compile(r"今年|本年|当年|全年|全部|所有|支出|收入|总|部门|单位|本|财政拨款|一般公共预算|基本|项目|人员|公用")
+
+
+def _specific(text: str) -> bool:
+    """Whether the question names something beyond a total (a project, an item) that was not found."""
+    return any(_SCOPE_WORDS.sub("", piece) for piece in key_phrases(text))
+
+
+_TOTAL_KINDS = ("支出总表", "一般公共预算支出表", "基本支出经济分类表", "收支总表", "财政拨款收支总表", "收入总表")
+
+
+def _total(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
+    """The 合计 row of the table that has the asked column (人员经费, 基本支出 …) or total."""
+    side = "收入" if "收入" in text and "支出" not in text else "支出"
+    totals = [f for f in doc_facts.facts if f.table_kind in _TOTAL_KINDS and norm(f.row_label) in _TOTAL_LABELS
+              and _column_ok(f, query.column)]
+    if side == "收入":
+        totals = [f for f in totals if "收入" in f.row_label + f.column or f.table_kind == "收入总表"]
+    else:
+        totals = [f for f in totals if f.table_kind != "收入总表" and "收入" not in f.row_label + f.column]
+    for kind in _TOTAL_KINDS:
+        rows = [f for f in totals if f.table_kind == kind]
+        if rows:
+            cell = rows[0] if query.column else min(rows, key=lambda f: f.bbox[0] if f.bbox else 0)
+            return _found(doc_facts.doc, [cell], f"{side}{query.column or '合计'}")
     return None
 
 
-def _found(doc: Document, facts: list[Fact], query: Query, label: str) -> Found:
-    unit = facts[0].unit
+def _found(doc: Document, facts: list[Fact], label: str) -> Found:
     value = sum((f.value for f in facts), Decimal(0))
     how = "sum" if len(facts) > 1 else "lookup"
-    column = facts[0].column.split(" / ")[-1]
-    return Found(doc, tuple(facts), value, unit, label, column, how)
+    return Found(doc, tuple(facts), value, facts[0].unit, label, facts[0].column.split(" / ")[-1], how)
+
+
+# Words of a question that say what is asked, not what it is about.
+_ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|预算数|预算|金额|"
+                     r"资金|经费|钱|万元|元|吗|呢|是|有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
+                     r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|[？?，,。！!\s]")
+
+
+def key_phrases(text: str) -> list[str]:
+    """What the question is about, in pieces: the text with asking words cut out ("生命健康专项")."""
+    return [p for p in _ASKING.split(norm(text)) if len(p) >= 2]
+
+
+def _overlap(a: str, b: str) -> int:
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return m.size
 
 
 def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str, ...]) -> Found | None:
-    """A figure the prose states (a share, a change, a count) about the subject the question names."""
-    subjects = doc_facts.subjects(query, text) + [norm(t) for t in query.terms]
+    """A figure the prose states (an amount, share, change, count) about the subject the question names.
+
+    Subjects are tried in question order, so "A占B的比例" finds A's share; the first that matches wins."""
     candidates = [f for f in doc_facts.prose if f.column in columns]
     if query.intent in ("count", "area"):
         candidates = [f for f in candidates if _counter_fits(f.unit, text)]
-    best: tuple[int, Fact] | None = None
-    for f in candidates:
-        label = norm(f.row_label)
-        score = 0
-        for s in subjects:
-            if s and (s in label or (label and label in s)):
-                score = max(score, 3 + len(s))
-            elif s and s in norm(f.raw_text):
-                score = max(score, 1 + len(s) // 2)
-        if not subjects and query.intent in ("change", "rate"):
-            score = 1 if any(w in label for w in re.findall(r"收入|支出|三公|预算", text)) else 0
-        if score and (best is None or score > best[0]):
-            best = (score, f)
-    if not best:
+    if not candidates:
         return None
-    f = best[1]
-    return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+    pieces = _dedupe_keep_order(doc_facts.subjects(query, text) + key_phrases(text) + [norm(t) for t in query.terms])
+    for piece in pieces:
+        scored = []
+        for order, f in enumerate(candidates):
+            label = norm(f.row_label)
+            if label and min(len(label), len(piece)) >= 2 and (label in piece or piece in label):
+                # the same name, then a name ending in it (its head noun), then a longer phrase
+                exact = 2 if label == piece else 1 if label.endswith(piece) or piece.endswith(label) else 0
+                scored.append((3, exact, -abs(len(label) - len(piece)), -order, f))
+            elif label and fuzz.ratio(label, piece) >= FUZZY_LABEL:
+                scored.append((2, 0, 0, -order, f))
+            elif (common := _overlap(piece, norm(f.table_title))) >= 4:
+                scored.append((1, common, 0, -order, f))
+        if scored:
+            f = max(scored, key=lambda x: x[:4])[4]
+            return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+    return None
+
+
+FUZZY_LABEL = 88  # prose names a row a little differently (一般公共预算服务支出 for 一般公共服务支出)
+
+
+def _dedupe_keep_order(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [x for x in items if x and not (x in seen or seen.add(x))]
 
 
 def _counter_fits(unit: str, text: str) -> bool:

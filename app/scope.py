@@ -11,7 +11,7 @@ from store.models import Document
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "明年": 1, "去年": -1, "上年": -1, "前年": -2}
 # Administrative prefixes a short form drops: 上海市普陀区商务委员会 → 普陀区商务委员会 → 商务委员会.
-_PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|州|盟|地区))?(.{1,8}?(区|县|旗|市))?")
+_PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|自治州|盟|地区))?(.{1,8}?(区|县|旗|市))?")
 # Unit-like phrases in a question, to notice a unit that is not loaded.
 _UNITLIKE = re.compile(
     r"([\u4e00-\u9fff]{1,8}(省|市|区|县|州))?[\u4e00-\u9fff]{0,10}?"
@@ -37,8 +37,10 @@ def aliases(unit_name: str) -> set[str]:
     if m and m.group(0) and len(unit_name) - len(m.group(0)) >= 2:
         core = unit_name[len(m.group(0)):]
         names.add(core)
-        if m.group(3):  # keep the district: 普陀区商务委员会
-            names.add(m.group(3) + core)
+        place = m.group(3) or m.group(1)  # the nearest place: 普陀区商务委员会, 忻州市商务局
+        names.add(place + core)
+        if len(place) >= 3:  # 忻州商务局, 普陀商务委员会: the place without its 市/区
+            names.add(place[:-1] + core)
     for name in list(names):
         for long, short in _ABBREVIATIONS:
             if long in name:
@@ -57,8 +59,11 @@ def mentioned_years(question: str, documents: Sequence[Document]) -> list[int]:
     return sorted(set(years), key=years.index)
 
 
-def resolve(question: str, documents: Sequence[Document], doc_hint: str | None = None) -> Scope:
-    """The documents matching the question's units, years and kind; a refusal reason when none do."""
+def resolve(question: str, documents: Sequence[Document], doc_hint: str | None = None,
+            strict_units: bool = True) -> Scope:
+    """The documents matching the question's units, years and kind; a refusal reason when none do.
+
+    strict_units: refuse when the question names a unit that is not loaded (figure questions)."""
     docs = list(documents)
     if not docs:
         return Scope((), refusal="还没有加载任何文件")
@@ -66,12 +71,11 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
         hinted = [d for d in docs if d.doc_id.startswith(doc_hint) or d.unit_name == doc_hint or doc_hint in aliases(d.unit_name)]
         docs = hinted or docs
     named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
+    stranger = _stranger_unit(question, documents) if strict_units else ""
+    if stranger:
+        return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
     units = tuple(sorted({d.unit_name for d in named}))
-    if not named:
-        stranger = _stranger_unit(question, documents)
-        if stranger:
-            return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
-    else:
+    if named:
         docs = named
     years = mentioned_years(question, docs)  # 今年 means the newest year of the documents in scope
     comparing = bool(re.search(r"比|较|相比|增长|增加|减少|下降|变化", question))
@@ -86,21 +90,25 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
         docs = in_years
     if "决算" in question and not any(d.kind == "决算" for d in docs):
         return Scope((), tuple(years), units, "没有加载决算文件，只有预算文件")
-    if "部门预算" in question and any(d.scope == "部门" for d in docs):
-        docs = [d for d in docs if d.scope == "部门"]
-    elif "单位预算" in question and any(d.scope == "单位" for d in docs):
-        docs = [d for d in docs if d.scope == "单位"]
+    says = {scope for scope in ("部门", "单位") if f"{scope}预算" in question or f"{scope}决算" in question}
+    if len(says) == 1 and any(d.scope in says for d in docs):
+        docs = [d for d in docs if d.scope in says]
     return Scope(tuple(docs), tuple(years), units)
 
 
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
-    """A unit the question names that matches no loaded document (太原市财政局)."""
+    """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
+    known = {a for d in documents for a in aliases(d.unit_name)}
     for m in _UNITLIKE.finditer(question):
         phrase = m.group(0)
         if len(phrase) < 4 or phrase.startswith(("本", "该", "我", "单位", "部门")):
             continue
-        if not any(phrase in a or a in phrase for d in documents for a in aliases(d.unit_name)):
-            # Only a phrase with a place or a full body name is a unit; "委员会" alone is not.
-            if m.group(1) or len(phrase) >= 5:
+        if phrase in known:
+            continue
+        if m.group(1):
+            # A place-qualified name is a stranger unless a loaded unit carries that place and body.
+            if not any(phrase in a for a in known):
                 return phrase
+        elif not any(phrase in a or a in phrase for a in known) and len(phrase) >= 5:
+            return phrase
     return ""

@@ -66,6 +66,9 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     for chunk in ev.passages:
         if m.text and m.text in chunk.text:
             return NumberCheck(m.text, m.value, m.unit, True, (f"passage:{chunk.chunk_id}",))
+    for f in ev.cited:  # a figure inside the quoted sentence of a cited prose fact
+        if f.table_kind == PROSE and m.text and m.text in f.raw_text and m.text in _quoted(draft):
+            return NumberCheck(m.text, m.value, m.unit, True, (f"quote:{f.fact_id}",))
     derived = _derive(m, ev.cited)
     if derived:
         return NumberCheck(m.text, m.value, m.unit, True, (derived,))
@@ -74,6 +77,11 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
         return NumberCheck(m.text, m.value, m.unit, False, (),
                            f"这个数字属于“{other.row_label}”（第{other.page}页），不是句中所说的项目")
     return NumberCheck(m.text, m.value, m.unit, False, (), "文件中找不到这个数字")
+
+
+def _quoted(text: str) -> str:
+    """The parts of a draft inside “…” quotation marks."""
+    return " ".join(re.findall(r"“([^”]*)”", text))
 
 
 def _derive(m: Mention, cited: Sequence[Fact]) -> str:

@@ -100,7 +100,7 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
     meta = read_metadata(pages, [t.title for t in tables])
     facts: list[Fact] = [f for i, t in enumerate(tables) for f in table_facts(doc_id, i, t)]
     paras = paragraphs(pages, tables)
-    facts += prose_facts(doc_id, paras)
+    facts += prose_facts(doc_id, paras, meta.unit_name)
     known = [t for t in tables if t.kind != "其他表"]
     if not known:
         warnings.append("no recognisable budget table: only its text was ingested")

@@ -12,29 +12,34 @@ from store.models import PROSE, Fact
 
 # Words between a subject and its figure that say what the figure is, not what it is about.
 _FILLER = re.compile(
-    r"(预算数|预算|决算数|安排|合计|共计|总计|总额|为|是|共|有|计|达到|达|约|其中|主要|分别|全年|本年度|本年|年度|"
-    r"比上年|较上年|与上年|同比|上年|比|较|实有|编制|数|:|：|，|,|“|”|\"|、|\s)+$"
+    r"(预算数|预算|决算数|安排|合计|共计|总计|总额|为|是|共|(?<![实占拥])有|计|达到|达|约|其中|主要|分别|全年|本年度|本年|年度|"
+    r"比上年|较上年|与上年|同比|上年|比|较|数|:|：|，|,|“|”|\"|、|\s)+$"
 )
 _LEAD = re.compile(r"^(其中|主要|包括|以及|和|及|与|、|，|,|：|:|\s|[（(]?[一二三四五六七八九十\d]+[)）、.．])+")
+# "本单位政府采购", "年度本部门…": the document speaking of itself, not the subject.
+_SELF = re.compile(r"^(本年度|年度|本(部门|单位)|该(部门|单位)|我(局|委|办|单位))+")
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，,；;。：:]")
 
 
-def _subject(before: str) -> str:
+def _subject(before: str, unit_name: str = "") -> str:
     """The phrase a figure is about: the clause just before it, filler words removed."""
     clause = _BREAK.split(before)[-1] if _BREAK.search(before) else before
+    if unit_name:
+        clause = clause.replace(unit_name, "")
     clause = _FILLER.sub("", clause)
     clause = re.sub(r"^(\d{4})?年(度)?", "", clause)
     clause = re.sub(r"[”\"]?科目$", "", clause)
     clause = _LEAD.sub("", clause)
+    clause = _SELF.sub("", clause)
     return clause.strip(" “”\"")[-24:]
 
 
-def _column(before: str, unit: str | None) -> str:
+def _column(before: str, unit: str | None, own: str = "") -> str:
     tail = before[-8:]
-    if _SHARE.search(tail[-3:]) and unit == PERCENT:
+    if unit == PERCENT and (_SHARE.search(tail[-3:]) or _SHARE.search(own)):
         return "占比"
     if _CHANGE.search(tail):
         verb = _CHANGE.findall(tail)[-1]
@@ -49,7 +54,7 @@ def _column(before: str, unit: str | None) -> str:
     return "数量"
 
 
-def prose_facts(doc_id: str, paras: Sequence[Paragraph]) -> list[Fact]:
+def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") -> list[Fact]:
     """Facts for figures with a unit whose sentence names their subject (三公经费10.00万元, 增长18.63%)."""
     facts: list[Fact] = []
     for p_index, para in enumerate(paras):
@@ -62,9 +67,11 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph]) -> list[Fact]:
                     continue
                 before = sentence[: fig.start]
                 prev_end = figures[f_index - 1].end if f_index else 0
-                own = _subject(sentence[prev_end: fig.start])
-                column = _column(before, unit)
+                own = _subject(sentence[prev_end: fig.start], unit_name)
+                column = _column(before, unit, sentence[prev_end: fig.start])
                 subject = own if _CJK.search(own) and column in ("金额", "面积", "数量", "比率") else ""
+                if column == "占比" and last_subject:
+                    subject = last_subject  # "涉及金额359.87万元，占项目支出的77.46%": the share is the item's
                 if not subject:
                     # A change is the sentence's subject's; a share is the item just named.
                     subject = (first_subject if column.endswith(("额", "率")) and column != "比率" else last_subject) or own

@@ -34,7 +34,13 @@ class Paragraph:
     headings: tuple[str, ...]
 
 
+# Unnumbered section titles: "…经费情况说明", "…主要职能", "名词解释".
+_TITLE = re.compile(r"(情况说明|编制说明|主要职能|机构设置|名词解释|相关情况说明|概况)$")
+
+
 def _heading_level(text: str) -> int | None:
+    if len(text) <= 40 and _TITLE.search(text) and not text.endswith("。"):
+        return 0
     for level, pattern in _HEADINGS:
         if pattern.match(text):
             # A numbered line that runs on as a sentence is a list item, not a heading.
