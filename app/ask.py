@@ -60,6 +60,8 @@ class Asker:
         if _NEVER_GIVEN.search(question):
             return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
+        if not founds and query.intent in ("change", "compare"):
+            return self._text_answer(query, scope, text)  # "与上年预算数相同" is said in words
         if not founds:
             return refusal(question, "文件中没有找到这个数字")
         return self._figure_answer(query, founds)
@@ -117,7 +119,9 @@ class Asker:
 
     def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]
-        hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",))
+        terms = _subject_words(text, query)
+        hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
+                      prefer_section="名词解释" if query.intent == "definition" else None)
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}
@@ -144,6 +148,13 @@ def _dedupe(citations: list[Citation]) -> list[Citation]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _subject_words(text: str, query: Query) -> list[str]:
+    """What a prose question is about, as words a passage should contain."""
+    from app.lookup import key_phrases, norm
+
+    return list(dict.fromkeys([*key_phrases(text), *(norm(t) for t in query.terms)]))
 
 
 def _without_scope(question: str, scope: Scope) -> str:

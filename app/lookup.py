@@ -55,22 +55,25 @@ class DocFacts:
         self.facts = list(facts)
         self.by_label: dict[str, list[Fact]] = defaultdict(list)
         self.by_code: dict[str, list[Fact]] = defaultdict(list)
+        self.by_alt: dict[str, list[Fact]] = defaultdict(list)  # second names (政府预算经济分类), matched last
         self.prose = [f for f in self.facts if f.table_kind == PROSE]
         skip = {norm(a) for a in aliases(doc.unit_name)}
         for f in self.facts:
             if f.table_kind == PROSE:
                 continue
-            for name in {f.row_label, *_alternate_names(f)}:
-                key = norm(name)
-                if key and key not in skip:
-                    self.by_label[key].append(f)
+            key = norm(f.row_label)
+            if key and key not in skip:
+                self.by_label[key].append(f)
+            for name in _alternate_names(f):
+                self.by_alt[norm(name)].append(f)
             if f.row_code:
                 self.by_code[f.row_code].append(f)
 
     @cached_property
     def labels_longest_first(self) -> list[str]:
         """Labels for verbatim matching, longest first, generic words left out."""
-        return sorted((k for k in self.by_label if len(k) >= 2 and k not in _GENERIC), key=len, reverse=True)
+        names = {*self.by_label, *self.by_alt}
+        return sorted((k for k in names if len(k) >= 2 and k not in _GENERIC), key=len, reverse=True)
 
     def subjects(self, query: Query, text: str) -> list[str]:
         """Labels of this document the question names, in question order; at one place the most
@@ -85,7 +88,7 @@ class DocFacts:
                 found.append((start, 0, label))
         for match in get_lexicon().scan(text):
             for rank, label in enumerate(norm(x) for x in match.labels):
-                if label in self.by_label and all(label != x for *_, x in found):
+                if (label in self.by_label or label in self.by_alt) and all(label != x for *_, x in found):
                     found.append((match.start, 1 + rank + (100 if label in _GENERIC else 0), label))
         return [label for *_, label in sorted(found)]
 
@@ -149,7 +152,7 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
     for label in doc_facts.subjects(query, text):
-        facts = doc_facts.by_label[label]
+        facts = doc_facts.by_label.get(label) or doc_facts.by_alt.get(label, [])
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
             facts = [f for f in facts if f.table_kind in query.table_kinds]
@@ -199,7 +202,7 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 # Words of a question that say what is asked, not what it is about.
 _ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|预算数|预算|金额|"
-                     r"资金|经费|钱|万元|元|吗|呢|是|有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
+                     r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|[？?，,。！!\s]")
 
 
@@ -222,7 +225,8 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
         candidates = [f for f in candidates if _counter_fits(f.unit, text)]
     if not candidates:
         return None
-    pieces = _dedupe_keep_order(doc_facts.subjects(query, text) + key_phrases(text) + [norm(t) for t in query.terms])
+    pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
+                                + [norm(t) for t in query.terms])
     for piece in pieces:
         scored = []
         for order, f in enumerate(candidates):
@@ -244,9 +248,11 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
 FUZZY_LABEL = 88  # prose names a row a little differently (一般公共预算服务支出 for 一般公共服务支出)
 
 
-def _dedupe_keep_order(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if x and not (x in seen or seen.add(x))]
+def _in_question_order(text: str, pieces: list[str]) -> list[str]:
+    """Pieces sorted by where they stand in the question (synonyms last), longer first at one place."""
+    unique = list(dict.fromkeys(p for p in pieces if p))
+    where = {p: (text.find(p) if p in text else 10_000 + i, -len(p)) for i, p in enumerate(unique)}
+    return sorted(unique, key=where.__getitem__)
 
 
 def _counter_fits(unit: str, text: str) -> bool:

@@ -21,15 +21,29 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
     return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
 
+TERM_BONUS = 0.02  # a passage that names the subject verbatim outranks one that only resembles it
+SECTION_BONUS = 0.02  # a definition question prefers the glossary (名词解释)
+
+
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
-           k: int = 8, kinds: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
-    """The k passages best matching text within doc_ids (scope narrows before any search)."""
-    pool = k * 4
+           k: int = 8, kinds: Sequence[str] | None = None, terms: Sequence[str] = (),
+           prefer_section: str | None = None) -> list[tuple[Chunk, float]]:
+    """The k passages best matching text within doc_ids (scope narrows before any search), re-ranked
+    by the subject terms they contain and, for definitions, by the section they stand in."""
+    pool = k * 5
     lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
     vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
     fused = rrf([lexical, vector])
     chunks = {c.chunk_id: c for c in store.get_chunks([cid for cid, _ in fused])}
-    out = [(chunks[cid], score) for cid, score in fused if cid in chunks]
-    if kinds:
-        out = [(c, s) for c, s in out if c.kind in kinds]
+    out = []
+    for cid, score in fused:
+        chunk = chunks.get(cid)
+        if chunk is None or (kinds and chunk.kind not in kinds):
+            continue
+        body = chunk.text.replace(" ", "")
+        score += TERM_BONUS * sum(1 for t in terms if t and t in body)
+        if prefer_section and prefer_section in str(chunk.metadata.get("headings", "")):
+            score += SECTION_BONUS
+        out.append((chunk, score))
+    out.sort(key=lambda cs: cs[1], reverse=True)
     return out[:k]

@@ -9,6 +9,9 @@ from app.lexicon import get_lexicon
 
 # Questions about people and places: budget disclosures name neither.
 _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话|联系方式")
+_REASON = re.compile(r"原因|为什么|为何|怎么回事|干什么用|做什么用|用于什么|用来干|用在哪")
+_OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁")
+_FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|编制人|职工|几人|多少人|人员多少|多少名")
 # The lexicon's intents folded into the answer shapes this package knows.
 _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": "count",
@@ -41,9 +44,13 @@ def intent_of(question: str) -> str:
     """The answer shape a question asks for: a figure (amount, share, change …) or prose (definition …)."""
     if _WHO.search(question):
         return "who"
+    if _REASON.search(question):
+        return "reason"
     intent = get_lexicon().primary_intent(question) or "amount"
     if intent in ("amount", "total") and _HEADCOUNT.search(question):
         return "count"
+    if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question):
+        return "listing"  # 哪个单位, 单独编预算吗: asked in words, answered from prose
     return _SHAPES.get(intent, intent)
 
 

@@ -74,7 +74,9 @@ def table_chunks(doc_id: str, scope: dict, tables: Sequence[TableBlock], facts: 
                           "row_code": code or "", "fact_ids": [f.fact_id for f in row]},
             )
         )
-    for table in tables:
+    for t_index, table in enumerate(tables):
+        if table.kind in ("绩效目标表", "其他表"):
+            out += _form_rows(doc_id, scope, t_index, table)
         if table.empty:
             out.append(
                 Chunk(
@@ -87,3 +89,21 @@ def table_chunks(doc_id: str, scope: dict, tables: Sequence[TableBlock], facts: 
                 )
             )
     return out
+
+
+def _form_rows(doc_id: str, scope: dict, t_index: int, table: TableBlock) -> list[Chunk]:
+    """The prose of a form-like table (项目概况, 立项依据 … of a 绩效目标表) as one passage per table."""
+    from ingest.performance import project_name
+
+    project = project_name(table) if table.kind == "绩效目标表" else ""
+    title = f"{table.title}（{project}）" if project else table.title
+    lines = []
+    for row in table.rows:
+        texts = list(dict.fromkeys(c.text.strip() for c in row.cells if c and c.text.strip()))
+        if len(texts) >= 2 and any(len(t) >= 6 for t in texts[1:]):
+            lines.append(f"{texts[0]}：{' '.join(texts[1:])}")
+    if not lines:
+        return []
+    return [Chunk(chunk_id=fact_id(doc_id, "form", t_index), doc_id=doc_id, page=table.pages[0], kind="text",
+                  text=f"{title}\n" + "\n".join(lines),
+                  metadata={**scope, "table": title, "table_kind": table.kind, "headings": title})]

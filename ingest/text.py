@@ -21,6 +21,7 @@ _TOC_LEADER = re.compile(r"\.{4,}|…{2,}|·{4,}")
 _PAGE_NO = re.compile(r"^[-—\s]*\d{1,3}[-—\s]*$|^第\s*\d+\s*页")
 # Lines that belong to a table's frame, not to prose: its 单位 line, its label, its year note.
 _NOISE = re.compile(r"^(单位名称|编制单位|编制部门|金额单位|单位)\s*[:：]|^(预算|决算)?公开表\s*\d+$|^[（(]\d{4}年度?[)）]$")
+_RUNS_ON = re.compile(r"[，。；：:,;]")
 _SENTENCE_END = ("。", "：", ":", "；", "！", "？")
 
 
@@ -43,8 +44,8 @@ def _heading_level(text: str) -> int | None:
         return 0
     for level, pattern in _HEADINGS:
         if pattern.match(text):
-            # A numbered line that runs on as a sentence is a list item, not a heading.
-            return level if len(text) <= 40 and not text.endswith("。") else None
+            # A numbered line that runs on as a sentence ("一、基本支出：指为…") is a list item.
+            return level if len(text) <= 40 and not _RUNS_ON.search(text[:-1]) and not text.endswith("。") else None
     return None
 
 
