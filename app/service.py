@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -43,9 +44,37 @@ class Service:
                progress: Callable[[Path, int, int], None] | None = None) -> Iterator[IngestReport]:
         """Ingest files and folders; yields one report per file as it finishes."""
         files = list(pdf_paths(paths))
-        yield from ingest_many(files, self.facts_store, self.vectors, force,
-                               workers or self.settings.workers, progress)
+        for report in ingest_many(files, self.facts_store, self.vectors, force,
+                                  workers or self.settings.workers, progress):
+            if report.status == "ingested" and report.document:
+                self._archive(Path(report.path), report.document.doc_id)
+            yield report
         self.asker.forget()
+
+    def _archive(self, path: Path, doc_id: str) -> None:
+        # A copy of the PDF by its sha256, so sources can show the page even after the original moves.
+        target = self.settings.pdfs_path / f"{doc_id}.pdf"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".part")
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+
+    def pdf_path(self, doc_id: str) -> Path | None:
+        """The archived copy of a loaded document's PDF, if there is one."""
+        path = self.settings.pdfs_path / f"{doc_id}.pdf"
+        return path if path.exists() else None
+
+    def page_image(self, doc_id: str, page: int, region: tuple | None = None, highlight: tuple | None = None,
+                   resolution: int = 110):
+        """A PIL image of a page (or of a region around a cell, the cell highlighted), for sources."""
+        from ingest.pdf import PdfFile
+
+        path = self.pdf_path(doc_id)
+        if path is None:
+            return None
+        with PdfFile(path) as pdf:
+            return pdf.render_region(page, region, highlight, resolution)
 
     def documents(self) -> list[Document]:
         """What is loaded."""
@@ -62,7 +91,11 @@ class Service:
         """Remove a document from both stores."""
         self.vectors.delete_document(doc_id)
         self.asker.forget(doc_id)
-        return self.facts_store.remove_document(doc_id)
+        removed = self.facts_store.remove_document(doc_id)
+        archived = self.pdf_path(doc_id)
+        if archived:
+            archived.unlink()
+        return removed
 
     def ask(self, question: str, doc: str | None = None) -> Answer:
         """Answer one question with verified figures and citations, or refuse."""

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         return self.home / "facts.db"
 
     @property
+    def pdfs_path(self) -> Path:
+        """Archived copies of ingested PDFs, named by sha256."""
+        return self.home / "pdfs"
+
+    @property
     def vectors_path(self) -> Path:
         """The Chroma folder."""
         return self.home / "vectors"
