@@ -110,7 +110,7 @@ class Asker:
             unit = founds[0].unit
             sentences.append(f"合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。")
         elif len(founds) > 1:
-            sentences.insert(0, f"已加载的{len(founds)}份文件都有这一项，分别是：")
+            sentences.insert(0, "已加载的以下文件都有这一项：")
         text = "".join(sentences)
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         numbers = verify(text, evidence)
@@ -143,7 +143,7 @@ def _same_unit(founds: Sequence[Found]) -> bool:
 def _dedupe(citations: list[Citation]) -> list[Citation]:
     seen, out = set(), []
     for c in citations:
-        key = (c.doc_id, c.page, c.table, c.row, c.column)
+        key = (c.doc_id, c.page, c.table, c.row, c.column, c.fact_id)
         if key not in seen:
             seen.add(key)
             out.append(c)

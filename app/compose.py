@@ -73,7 +73,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first)}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
-            text = text[:-1] + f"，为该表中{len(found.facts)}行“{first.row_label}”之和：{parts}。"
+            text = text[:-1] + f"，该表中“{first.row_label}”列在多行，此为各行之和：{parts}。"
     return text, value, unit
 
 

@@ -225,6 +225,9 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
         candidates = [f for f in candidates if _counter_fits(f.unit, text)]
     if not candidates:
         return None
+    if query.intent in ("change", "rate") and not key_phrases(text) and not query.terms:
+        f = candidates[0]  # "预算比上年增长率是多少": the document's own headline change comes first
+        return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
     pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
                                 + [norm(t) for t in query.terms])
     for piece in pieces:

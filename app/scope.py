@@ -99,8 +99,11 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
+    placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
     for m in _UNITLIKE.finditer(question):
-        phrase = m.group(0)
+        phrase = re.sub(r"^[和与及跟同、的]+", "", m.group(0))
+        if any(a in phrase for a in placed):
+            continue
         if len(phrase) < 4 or phrase.startswith(("本", "该", "我", "单位", "部门")):
             continue
         if phrase in known:

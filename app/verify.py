@@ -11,6 +11,7 @@ from itertools import permutations
 from app.answer import NumberCheck
 from app.lookup import DocFacts, norm
 from app.mentions import Mention, equal_figures, extract, is_amount
+from ingest.numbers import MONEY, convert
 from store.models import PROSE, Chunk, Fact
 
 _CLAUSE = re.compile(r"[^，,；;。！？\n]*")
@@ -45,24 +46,57 @@ def _named(doc_facts: DocFacts, sentence: str) -> list[str]:
     return out
 
 
+_TOTALS = ("合计", "总计", "小计")
+
+
 def _fact_names(f: Fact) -> set[str]:
+    """What a fact is about: its row label and path, and for a total row its column (基本支出 …)."""
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
+    if f.row_label.startswith(_TOTALS) or f.row_label.endswith(_TOTALS):
+        names |= {norm(part) for part in f.column.split(" / ")}
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
     return {n for n in names if n}
 
 
+def _step(value: Decimal, unit: str | None) -> Decimal:
+    """The worth of the last printed digit, in 元 for money, so precisions compare across units."""
+    return Decimal(1).scaleb(value.as_tuple().exponent) * MONEY.get(unit or "", Decimal(1))
+
+
+def same_figure(m: Mention, f: Fact) -> bool:
+    """The mention states this fact: exactly after unit conversion, or rounded the way prose rounds.
+
+    Only the mention may be the rounded side ("1万元" for 1.00万元): a draft more precise than the
+    document (1.00元 against a printed 0万元) is not supported by it."""
+    if m.value is None:
+        return False
+    unit = m.unit or f.unit
+    try:
+        value = convert(f.value, f.unit, unit) if unit != f.unit else f.value
+    except ValueError:
+        return False
+    if value == m.value:
+        return True
+    return f.value != 0 and _step(m.value, unit) > _step(f.value, f.unit) and equal_figures(m.value, unit, f.value, f.unit)
+
+
 def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     """Whether one number is supported, and by what."""
-    sentence = _sentence_at(draft, m.start)
-    equal = [(d, f) for d in ev.docs for f in d.facts if equal_figures(m.value, m.unit, f.value, f.unit)]
+    sentence = norm(_sentence_at(draft, m.start))
+    equal = [(d, f) for d in ev.docs for f in d.facts if same_figure(m, f)]
     if equal:
-        named = {n for d in ev.docs for n in _named(d, sentence)}
-        about = named or {norm(s) for s in ev.subjects}
+        names_in_sentence = any(_named(d, sentence) for d in ev.docs)
         for _, f in equal:
             names = _fact_names(f)
-            if not about or names & about or any(a in n or n in a for a in about for n in names if len(a) >= 2):
+            if any(n in sentence for n in names if len(n) >= 2):
                 return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
+        if not names_in_sentence:  # the sentence names nothing: it speaks of the question's subject
+            about = {norm(s) for s in ev.subjects if s}
+            for _, f in equal:
+                names = _fact_names(f)
+                if not about or any(a in n or n in a for a in about for n in names if len(n) >= 2):
+                    return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
     for chunk in ev.passages:
         if m.text and m.text in chunk.text:
             return NumberCheck(m.text, m.value, m.unit, True, (f"passage:{chunk.chunk_id}",))
@@ -90,8 +124,6 @@ def _derive(m: Mention, cited: Sequence[Fact]) -> str:
     for a, b in permutations(facts, 2):
         if a.unit != b.unit and not (a.unit in ("元", "万元", "亿元") and b.unit in ("元", "万元", "亿元")):
             continue
-        from ingest.numbers import convert
-
         bv = convert(b.value, b.unit, a.unit) if a.unit != b.unit else b.value
         if m.unit == "%" and bv:
             share = a.value / bv * 100

@@ -1,0 +1,162 @@
+"""Answering as a specification: how staff ask, what the documents say, and when to refuse."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.evaluate import number_matches
+from app.service import Service
+from app.settings import Settings
+from store.embedders import NgramEmbedder
+from store.vectors import InMemoryIndex
+from tests.conftest import SHARED, XINZHOU
+
+XZ = "忻州市商务局"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    """Xinzhou, plus the three real Shanghai samples when ../shared is there, in one store."""
+    svc = Service(Settings(home=tmp_path_factory.mktemp("answering")), vectors=InMemoryIndex(NgramEmbedder()))
+    paths = [XINZHOU, *sorted(SHARED.glob("putuo*.pdf"))]
+    assert all(r.status == "ingested" for r in svc.ingest(paths))
+    return svc
+
+
+def shanghai_loaded(service) -> bool:
+    return any(d.unit_name.startswith("上海") for d in service.documents())
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "unit"),
+    [
+        ("单位今年的招待费安排了多少钱？", "1.00", "万元"),
+        ("公务接待费是多少", "1.00", "万元"),
+        ("公务接待费多少元", "10000", "元"),
+        ("出国经费多少？", "0", "万元"),
+        ("公车运维费多少", "9.00", "万元"),
+        ("三公经费多少？", "10.00", "万元"),
+        ("2011301是多少", "358.46", "万元"),
+        ("2011304对外贸易管理是多少", "114.70", "万元"),
+        ("社保支出是多少？", "151.57", "万元"),
+        ("公积金多少？", "39.94", "万元"),
+        ("卫生健康支出多少万元", "18.33", "万元"),
+        ("基本支出多少？", "560.30", "万元"),
+        ("项目支出一共多少", "464.57", "万元"),
+        ("人员经费多少？", "447.07", "万元"),
+        ("公用经费是多少", "113.23", "万元"),
+        ("培训费预算多少", "15.00", "万元"),
+        ("办公费多少元？", "64100", "元"),
+        ("机关运行经费多少", "113.23", "万元"),
+        ("遗属补助多少元", "60100", "元"),
+    ],
+)
+def test_lookup_by_name_synonym_and_code(service, question, value, unit):
+    answer = service.ask(question, XZ)
+    assert answer.status == "verified", answer.answer
+    assert number_matches(value, unit, answer.value, answer.unit), (answer.value, answer.unit, answer.answer)
+    assert answer.citations and answer.citations[0].page > 0
+
+
+def test_answer_cites_table_page_row_and_column(service):
+    answer = service.ask("单位今年的招待费安排了多少钱？", XZ)
+    assert answer.answer.startswith("忻州市商务局2024年公务接待费") and "1.00万元" in answer.answer
+    cite = answer.citations[0]
+    assert (cite.page, cite.row, cite.value, cite.year) == (18, "公务接待费", "1.00", 2024)
+    assert "三公" in cite.table and cite.column.endswith("合计")
+
+
+@pytest.mark.parametrize(("question", "value", "parts"), [
+    ("基本工资一共多少？", "132.06", 2),
+    ("福利费合计", "7.47", 2),
+])
+def test_a_label_on_several_rows_is_their_sum_and_says_so(service, question, value, parts):
+    answer = service.ask(question, XZ)
+    assert answer.value == Decimal(value) and answer.status == "verified"
+    assert "各行之和" in answer.answer and len(answer.citations) == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "unit"),
+    [
+        ("基本支出占比多少？", "54.67", "%"),
+        ("项目支出占总支出的比重", "45.33", "%"),
+        ("社保支出占比", "14.79", "%"),
+        ("收入比上年增长了多少？", "160.97", "万元"),
+        ("预算比上年增长率是多少", "18.63", "%"),
+        ("机关运行经费比上年增加多少", "6.34", "万元"),
+        ("内设机构几个", "10", "个"),
+        ("实有几辆公车？", "3", "辆"),
+        ("办公用房面积多大？", "1483.12", "平方米"),
+        ("政府采购预算总额多少", "21.07", "万元"),
+    ],
+)
+def test_shares_changes_and_counts_from_prose(service, question, value, unit):
+    answer = service.ask(question, XZ)
+    assert number_matches(value, unit, answer.value, answer.unit), answer.answer
+    assert answer.status == "verified"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "忻州市商务局2025年公务接待费是多少？",
+        "忻州市商务局2025年预算收入总计多少",
+        "太原市财政局2024年三公经费是多少",
+        "忻州市商务局局长的工资是多少？",
+        "忻州市商务局的局长是谁",
+        "忻州市商务局2024年一共接待了多少批次公务接待？",
+        "忻州市商务局2024年决算支出是多少",
+        "忻州市商务局明年的预算是多少",
+    ],
+)
+def test_refusals(service, question):
+    answer = service.ask(question)
+    assert answer.status == "refused" and answer.answer.startswith("文件中没有相关信息")
+    assert answer.value is None and not answer.citations
+
+
+def test_definition_from_the_glossary(service):
+    answer = service.ask("三公经费指什么？", XZ)
+    assert "因公出国" in answer.answer and "公务接待费" in answer.answer
+    assert any(c.page == 34 for c in answer.citations)
+
+
+def test_question_without_unit_is_answered_for_each_match_and_says_which(service):
+    if not shanghai_loaded(service):
+        pytest.skip("../shared samples absent: one document loaded")
+    answer = service.ask("公务接待费是多少？")
+    assert "忻州市商务局" in answer.answer and "上海市普陀区" in answer.answer
+
+
+def test_cross_unit_total_and_difference(service):
+    if not shanghai_loaded(service):
+        pytest.skip("../shared samples absent")
+    total = service.ask("普陀区政府办和普陀区商务委2025年三公经费加起来多少")
+    assert total.value == Decimal("868.50") and total.unit == "万元" and total.status == "verified"
+    diff = service.ask("普陀区政府办的三公经费比普陀区商务委多多少")
+    assert diff.value == Decimal("866.50")
+
+
+def test_shanghai_tables_in_yuan(service):
+    if not shanghai_loaded(service):
+        pytest.skip("../shared samples absent")
+    answer = service.ask("行政运行多少", "上海市普陀区商务委员会")
+    assert answer.value == Decimal("9389913.00") and answer.unit == "元"
+    wan = service.ask("行政运行多少万元", "上海市普陀区商务委员会")
+    assert number_matches("938.99", "万元", wan.value, wan.unit)
+
+
+def test_json_contract(service):
+    answer = service.ask("公务接待费是多少", XZ).to_json()
+    assert set(answer) >= {"question", "status", "answer", "value", "unit", "numbers", "citations", "mode", "elapsed_ms"}
+    assert answer["numbers"][0]["supported"] is True and answer["numbers"][0]["support"][0].startswith("fact:")
+    assert set(answer["citations"][0]) >= {"doc_id", "unit_name", "year", "page", "table", "row", "column", "value"}
+
+
+def test_home_default_is_documented(monkeypatch, tmp_path):
+    monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path / "x"))
+    assert Settings().home == Path(tmp_path / "x")
