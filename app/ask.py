@@ -67,27 +67,22 @@ class Asker:
         return self._figure_answer(query, founds)
 
     def _figures(self, query: Query, scope: Scope, text: str) -> list[Found]:
-        out: list[Found] = []
-        seen: set[tuple] = set()
+        raw: list[Found] = []
         for doc in scope.documents:
             facts = self.doc_facts(doc)
-            found = None
             if query.intent in _PROSE_COLUMNS:
                 found = find_prose(facts, query, text, _PROSE_COLUMNS[query.intent])
                 if not found and query.intent == "share":
                     found = compute_share(facts, query, text)
             else:
                 found = find_amount(facts, query, text)
-            if found is None:
-                continue
-            # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once.
-            key = (doc.unit_name, doc.year, found.label, found.value, found.unit)
-            if query.intent == "compare":
-                key += (doc.doc_id,)  # 部门 vs 单位 of one body is a real comparison, even of equal figures
-            if key not in seen:
-                seen.add(key)
-                out.append(found)
-        return out
+            if found is not None:
+                raw.append(found)
+        # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
+        # unless the question compares exactly those two.
+        unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
+        chosen = raw if query.intent == "compare" and len(unique) < 2 <= len(raw) else unique
+        return sorted(chosen, key=lambda f: _mentioned_at(query.question, f.doc))
 
     def _figure_answer(self, query: Query, founds: list[Found]) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
@@ -99,7 +94,7 @@ class Asker:
             cited += [*found.facts, *found.inputs]
         first_value, first_unit = figure_sentence(founds[0], query.want_unit, kind_word)[1:]
         value, unit = first_value, first_unit
-        units = {(f.doc.unit_name, f.doc.year) for f in founds}
+        units = {f.doc.doc_id for f in founds}
         if len(founds) > 1 and query.intent in ("compare", "change") and len(units) == 2 and _same_unit(founds):
             a, b = founds[0], founds[1]
             value = a.value - b.value
@@ -134,6 +129,12 @@ class Asker:
         status = "verified" if all(n.supported for n in numbers) else "unverified"
         citations = [passage_citation(c, docs[c.doc_id]) for c in chosen]
         return Answer(query.question, status, answer_text, None, None, numbers, tuple(citations))
+
+
+def _mentioned_at(question: str, doc: Document) -> int:
+    """Where the question first names a document (its unit or its year), for ordering comparisons."""
+    places = [question.find(a) for a in aliases(doc.unit_name)] + [question.find(f"{doc.year}年")]
+    return min((p for p in places if p >= 0), default=len(question))
 
 
 def _same_unit(founds: Sequence[Found]) -> bool:

@@ -159,11 +159,34 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
         picked = pick(facts, query, label) if facts else None
         if picked:
             return _found(doc, picked[0], picked[0][0].row_label)
-    if (query.column or query.total) and not _specific(text):
+    fuzzy = _fuzzy_label(doc_facts, text)
+    if fuzzy:
+        picked = pick(doc_facts.by_label[fuzzy], query, fuzzy)
+        if picked:
+            return _found(doc, picked[0], picked[0][0].row_label)
+    if not _specific(text):
         found = _total(doc_facts, query, text)
         if found:
             return found
-    return find_prose(doc_facts, query, text, ("金额",))
+    return find_prose(doc_facts, query, text, ("金额",), explain_all=True)
+
+
+FUZZY_ROW = 85  # a project or item named a little differently ("投保出口信用保险" for "投保中国出口信用保险")
+
+
+def _fuzzy_label(doc_facts: DocFacts, text: str) -> str | None:
+    """A long row label the question names almost verbatim, when no label matched exactly."""
+    best: tuple[float, str] | None = None
+    for piece in key_phrases(text):
+        if len(piece) < 6:
+            continue
+        for label in doc_facts.labels_longest_first:
+            if len(label) < 6 or label not in doc_facts.by_label:
+                continue
+            score = fuzz.ratio(piece, label)
+            if score >= FUZZY_ROW and (best is None or score > best[0]):
+                best = (score, label)
+    return best[1] if best else None
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|当年|全年|全部|所有|支出|收入|总|部门|单位|本|财政拨款|一般公共预算|基本|项目|人员|公用")
@@ -203,7 +226,8 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 # Words of a question that say what is asked, not what it is about.
 _ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|预算数|预算|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
-                     r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|[？?，,。！!\s]")
+                     r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"
+                     r"[？?，,。！!\s]")
 
 
 def key_phrases(text: str) -> list[str]:
@@ -216,7 +240,8 @@ def _overlap(a: str, b: str) -> int:
     return m.size
 
 
-def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str, ...]) -> Found | None:
+def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str, ...],
+               explain_all: bool = False) -> Found | None:
     """A figure the prose states (an amount, share, change, count) about the subject the question names.
 
     Subjects are tried in question order, so "A占B的比例" finds A's share; the first that matches wins."""
@@ -228,13 +253,14 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
     if query.intent in ("change", "rate") and not key_phrases(text) and not query.terms:
         f = candidates[0]  # "预算比上年增长率是多少": the document's own headline change comes first
         return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+    shortest = 3 if explain_all else 2  # a two-character piece (收入) may pick a share or a change, not an amount
     pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
                                 + [norm(t) for t in query.terms])
     for piece in pieces:
         scored = []
         for order, f in enumerate(candidates):
             label = norm(f.row_label)
-            if label and min(len(label), len(piece)) >= 2 and (label in piece or piece in label):
+            if label and (label == piece or min(len(label), len(piece)) >= shortest and (label in piece or piece in label)):
                 # the same name, then a name ending in it (its head noun), then a longer phrase
                 exact = 2 if label == piece else 1 if label.endswith(piece) or piece.endswith(label) else 0
                 scored.append((3, exact, -abs(len(label) - len(piece)), -order, f))
@@ -242,10 +268,23 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
                 scored.append((2, 0, 0, -order, f))
             elif (common := _overlap(piece, norm(f.table_title))) >= 4:
                 scored.append((1, common, 0, -order, f))
+        if explain_all:
+            # An amount read from prose must account for every part of the question
+            # ("…专项的绩效指标值" is not answered by the 专项's total).
+            scored = [x for x in scored if _explains(x[4], text)]
         if scored:
             f = max(scored, key=lambda x: x[:4])[4]
             return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
     return None
+
+
+def _explains(f: Fact, text: str) -> bool:
+    context = norm(f.row_label + f.table_title + f.raw_text)
+    for piece in key_phrases(text):
+        piece = _SCOPE_WORDS.sub("", piece)
+        if len(piece) >= 2 and piece not in context and _overlap(piece, context) < max(3, int(len(piece) * 0.6)):
+            return False
+    return True
 
 
 FUZZY_LABEL = 88  # prose names a row a little differently (一般公共预算服务支出 for 一般公共服务支出)

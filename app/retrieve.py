@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -23,6 +24,8 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
 
 TERM_BONUS = 0.02  # a passage that names the subject verbatim outranks one that only resembles it
 SECTION_BONUS = 0.02  # a definition question prefers the glossary (名词解释)
+DEFINES_BONUS = 0.015  # "人员经费主要包括…", "项目支出：是指…": the passage that defines the subject
+GLOSSARY = "名词解释"
 
 
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
@@ -33,17 +36,25 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
     pool = k * 5
     lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
     vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
-    fused = rrf([lexical, vector])
-    chunks = {c.chunk_id: c for c in store.get_chunks([cid for cid, _ in fused])}
+    fused = dict(rrf([lexical, vector]))
+    chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
+    if prefer_section:  # a glossary is short: consider all of it, wherever the search ranked it
+        for doc_id in doc_ids:
+            for c in store.chunks(doc_id):
+                if prefer_section in str(c.metadata.get("headings", "")):
+                    chunks.setdefault(c.chunk_id, c)
     out = []
-    for cid, score in fused:
-        chunk = chunks.get(cid)
-        if chunk is None or (kinds and chunk.kind not in kinds):
+    for cid, chunk in chunks.items():
+        if kinds and chunk.kind not in kinds:
             continue
         body = chunk.text.replace(" ", "")
-        score += TERM_BONUS * sum(1 for t in terms if t and t in body)
+        score = fused.get(cid, 0.0) + TERM_BONUS * sum(1 for t in terms if t and t in body)
+        score += DEFINES_BONUS * sum(1 for t in terms if t and re.search(rf"{re.escape(t)}[^。]{{0,3}}(主要包括|包括|是指|指|：)", body))
+        in_glossary = GLOSSARY in str(chunk.metadata.get("headings", ""))
         if prefer_section and prefer_section in str(chunk.metadata.get("headings", "")):
             score += SECTION_BONUS
+        elif in_glossary and not prefer_section:
+            score -= SECTION_BONUS  # a reason or a duty is not in the glossary
         out.append((chunk, score))
     out.sort(key=lambda cs: cs[1], reverse=True)
     return out[:k]

@@ -10,7 +10,7 @@ from app.lexicon import get_lexicon
 # Questions about people and places: budget disclosures name neither.
 _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话|联系方式")
 _REASON = re.compile(r"原因|为什么|为何|怎么回事|干什么用|做什么用|用于什么|用来干|用在哪")
-_OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁")
+_OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|编制人|职工|几人|多少人|人员多少|多少名")
 # The lexicon's intents folded into the answer shapes this package knows.

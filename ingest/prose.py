@@ -18,6 +18,8 @@ _FILLER = re.compile(
 _LEAD = re.compile(r"^(其中|主要|包括|以及|和|及|与|、|，|,|：|:|\s|[（(]?[一二三四五六七八九十\d]+[)）、.．])+")
 # "本单位政府采购", "年度本部门…": the document speaking of itself, not the subject.
 _SELF = re.compile(r"^(本年度|年度|本(部门|单位)|该(部门|单位)|我(局|委|办|单位))+")
+_COUNT_VERBS = ("设", "设有", "有", "共有", "配备", "拥有", "下设", "内设", "包括", "共")
+_NOUN_AFTER = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?=[，,。；;：:（(、]|包括|分别|其中|$)")
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -69,6 +71,11 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                 prev_end = figures[f_index - 1].end if f_index else 0
                 own = _subject(sentence[prev_end: fig.start], unit_name)
                 column = _column(before, unit, sentence[prev_end: fig.start])
+                if column == "数量" and (not own or own.endswith(_COUNT_VERBS)):
+                    # "设9个内设机构": the thing counted follows the figure
+                    after = _NOUN_AFTER.match(sentence[fig.end:])
+                    if after:
+                        own = after.group(1)
                 subject = own if _CJK.search(own) and column in ("金额", "面积", "数量", "比率") else ""
                 if column == "占比" and last_subject:
                     subject = last_subject  # "涉及金额359.87万元，占项目支出的77.46%": the share is the item's
