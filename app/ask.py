@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
@@ -27,10 +29,13 @@ TEXT_CHUNKS = 2
 class Asker:
     """Answers questions over one fact store and vector index."""
 
-    def __init__(self, store: FactStore, vectors: Callable[[], VectorIndex | None]) -> None:
+    def __init__(self, store: FactStore, vectors: Callable[[], VectorIndex | None], llm=None,
+                 llm_timeout: float = 30.0) -> None:
         self.store = store
         self._vectors = vectors
         self._doc_facts: dict[str, DocFacts] = {}
+        self.llm = llm  # a LangChain chat model, or None for the offline composer alone
+        self.llm_timeout = llm_timeout
 
     def doc_facts(self, doc: Document) -> DocFacts:
         """A document's facts, indexed once and kept (the store is append-only per doc_id)."""
@@ -110,7 +115,29 @@ class Asker:
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         numbers = verify(text, evidence)
         status = "verified" if all(n.supported for n in numbers) else "unverified"
-        return Answer(query.question, status, text, value, unit, numbers, tuple(_dedupe(citations)))
+        offline = Answer(query.question, status, text, value, unit, numbers, tuple(_dedupe(citations)))
+        pairs = list({f.fact_id: (f, found.doc) for found in founds for f in (*found.facts, *found.inputs)}.values())
+        items = [fact_item(i, f, d) for i, (f, d) in enumerate(pairs, 1)]
+        sources = {f"fact:{f.fact_id}": citation(f, d) for f, d in pairs}
+        return self._with_llm(offline, items, evidence, sources, need_figure=True)
+
+    def _with_llm(self, offline: Answer, items, evidence: Evidence, sources: dict[str, Citation],
+                  need_figure: bool) -> Answer:
+        """Let the configured LLM write the answer from numbered evidence; the verifier has the last word.
+
+        The asked figure (value, unit) always comes from the fact lookup, never from the model's text."""
+        if self.llm is None or offline.status == "refused":
+            return offline
+        result = draft_answer(self.llm, offline.question, items, offline.answer, lambda t: verify(t, evidence),
+                              timeout=self.llm_timeout, need_figure=need_figure)
+        notes = offline.notes + result.notes
+        if result.offline:
+            return replace(offline, mode=result.mode, notes=notes)
+        if result.refused:
+            return replace(refusal(offline.question, result.text.split("：", 1)[-1], mode=result.mode), notes=notes)
+        cited = [sources[items[n - 1].source] for n in result.cited if items[n - 1].source in sources]
+        return replace(offline, answer=result.text, status=result.status, numbers=result.numbers,
+                       citations=tuple(cited) or offline.citations, mode=result.mode, notes=notes)
 
     def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]
@@ -128,7 +155,10 @@ class Asker:
         numbers = verify(answer_text, evidence)
         status = "verified" if all(n.supported for n in numbers) else "unverified"
         citations = [passage_citation(c, docs[c.doc_id]) for c in chosen]
-        return Answer(query.question, status, answer_text, None, None, numbers, tuple(citations))
+        offline = Answer(query.question, status, answer_text, None, None, numbers, tuple(citations))
+        items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
+        sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
+        return self._with_llm(offline, items, evidence, sources, need_figure=False)
 
 
 def _mentioned_at(question: str, doc: Document) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.answer import Answer
 from app.ask import Asker
+from app.llm import make_chat_model
 from app.settings import Settings, load_settings
 from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, pdf_paths
@@ -27,7 +28,8 @@ class Service:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.facts_store = FactStore(self.settings.db_path)
         self._vectors = vectors
-        self.asker = Asker(self.facts_store, lambda: self.vectors)
+        self.asker = Asker(self.facts_store, lambda: self.vectors, make_chat_model(self.settings.llm),
+                           self.settings.llm_timeout)
 
     @property
     def vectors(self) -> VectorIndex:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     embedder: str = Field("ngram", description="ngram | e5 | openai:<model>")
     llm: str = Field("none", description="none | openai:<model> | ollama:<model>")
     workers: int = Field(1, ge=1, description="parallel ingest processes")
+    llm_timeout: float = Field(30.0, gt=0, description="seconds the LLM may take before the offline answer is used")
 
     @property
     def db_path(self) -> Path:

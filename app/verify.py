@@ -84,12 +84,16 @@ def same_figure(m: Mention, f: Fact) -> bool:
 def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     """Whether one number is supported, and by what."""
     sentence = norm(_sentence_at(draft, m.start))
+    clause = norm(_clause_at(draft, m.start))
+    # The figure's own clause decides when it names a row ("公务接待费9.00万元，公务用车…1.00万元"
+    # must not let each figure borrow the other's name); otherwise its sentence does.
+    where = clause if any(_named(d, clause) for d in ev.docs) else sentence
     equal = [(d, f) for d in ev.docs for f in d.facts if same_figure(m, f)]
     if equal:
         names_in_sentence = any(_named(d, sentence) for d in ev.docs)
         for _, f in equal:
             names = _fact_names(f)
-            if any(n in sentence for n in names if len(n) >= 2):
+            if any(n in where for n in names if len(n) >= 2):
                 return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
         if not names_in_sentence:  # the sentence names nothing: it speaks of the question's subject
             about = {norm(s) for s in ev.subjects if s}
@@ -103,7 +107,7 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     for f in ev.cited:  # a figure inside the quoted sentence of a cited prose fact
         if f.table_kind == PROSE and m.text and m.text in f.raw_text and m.text in _quoted(draft):
             return NumberCheck(m.text, m.value, m.unit, True, (f"quote:{f.fact_id}",))
-    derived = _derive(m, ev.cited)
+    derived = _derive(m, ev.cited) if _OPERATION.search(sentence) else ""
     if derived:
         return NumberCheck(m.text, m.value, m.unit, True, (derived,))
     if equal:
@@ -111,6 +115,17 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
         return NumberCheck(m.text, m.value, m.unit, False, (),
                            f"这个数字属于“{other.row_label}”（第{other.page}页），不是句中所说的项目")
     return NumberCheck(m.text, m.value, m.unit, False, (), "文件中找不到这个数字")
+
+
+def _clause_at(text: str, start: int) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in "，,；;。！？\n") + 1
+    ends = [i for i in (text.find(ch, start) for ch in "，,；;。！？\n") if i >= 0]
+    return text[left: min(ends) if ends else len(text)]
+
+
+# A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).
+_OPERATION = re.compile(r"合计|合共|共计|总计|之和|加起来|相加|\+|＋|相差|差额|差|多|少|减|−|-|占|比重|比例|÷|/|增长|减少|增加|下降")
+_MARKER = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]|【\d+】")
 
 
 def _quoted(text: str) -> str:
@@ -139,4 +154,6 @@ def _derive(m: Mention, cited: Sequence[Fact]) -> str:
 
 def verify(draft: str, ev: Evidence) -> tuple[NumberCheck, ...]:
     """Check every amount, share, count and area in a draft; years, dates, codes, ordinals are skipped."""
+    # Citation markers [1] are not figures; blank them out, keeping every other offset in place.
+    draft = _MARKER.sub(lambda m: " " * len(m.group(0)), draft)
     return tuple(check_number(m, draft, ev) for m in extract(draft) if is_amount(m))

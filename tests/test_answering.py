@@ -160,3 +160,50 @@ def test_json_contract(service):
 def test_home_default_is_documented(monkeypatch, tmp_path):
     monkeypatch.setenv("BUDGETQA_HOME", str(tmp_path / "x"))
     assert Settings().home == Path(tmp_path / "x")
+
+
+class _Raising:
+    """A chat model whose server is down."""
+
+    def invoke(self, *args, **kwargs):
+        raise TimeoutError("model did not answer")
+
+
+def _with_model(service, model):
+    previous = service.asker.llm
+    service.asker.llm = model
+    return previous
+
+
+def test_llm_answer_that_cites_the_true_figure_is_verified(service):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    previous = _with_model(service, GenericFakeChatModel(messages=iter(["忻州市商务局2024年公务接待费预算为1.00万元[1]。"])))
+    try:
+        answer = service.ask("招待费是多少", XZ)
+    finally:
+        service.asker.llm = previous
+    assert (answer.mode, answer.status, answer.value) == ("llm", "verified", Decimal("1.00"))
+    assert answer.citations[0].row == "公务接待费"
+
+
+def test_llm_that_lies_twice_is_replaced_by_the_offline_answer(service):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    lies = iter(["公务接待费预算为9.00万元[1]。", "公务接待费预算为10.0万元[1]。"])
+    previous = _with_model(service, GenericFakeChatModel(messages=lies))
+    try:
+        answer = service.ask("招待费是多少", XZ)
+    finally:
+        service.asker.llm = previous
+    assert answer.mode == "offline-fallback" and answer.status == "verified"
+    assert "1.00万元" in answer.answer and "9.00" not in answer.answer
+
+
+def test_llm_failure_falls_back_and_says_so(service):
+    previous = _with_model(service, _Raising())
+    try:
+        answer = service.ask("招待费是多少", XZ)
+    finally:
+        service.asker.llm = previous
+    assert answer.mode == "offline-fallback" and answer.notes and answer.value == Decimal("1.00")
