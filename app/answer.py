@@ -28,6 +28,7 @@ class Citation:
     value: str | None
     fact_id: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    unit: str | None = None  # the unit of value, as the document prints it
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|�
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+_AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 
 
 class Asker:
@@ -59,6 +60,8 @@ class Asker:
             return refusal(question, scope.refusal)
         if query.intent == "who":
             return refusal(question, "预算公开文件不提供人员姓名、地址等信息")
+        if _AUDIT.search(question):
+            return self._audit_answer(question, scope)
         text = _without_scope(question, scope)
         if query.is_text:
             return self._text_answer(query, scope, text)
@@ -138,6 +141,30 @@ class Asker:
         cited = [sources[items[n - 1].source] for n in result.cited if items[n - 1].source in sources]
         return replace(offline, answer=result.text, status=result.status, numbers=result.numbers,
                        citations=tuple(cited) or offline.citations, mode=result.mode, notes=notes)
+
+    def _audit_answer(self, question: str, scope: Scope) -> Answer:
+        """"这份文件有没有不一致的地方？": the consistency audit, told in sentences with pages."""
+        from app.audit import audit_document
+
+        lines, citations = [], []
+        for doc in scope.documents:
+            findings = audit_document(doc, self.store.facts(doc.doc_id))
+            real = [f for f in findings if f.severity != "rounding"]
+            rounding = len(findings) - len(real)
+            head = f"{scope_name(doc)}{doc.scope}{doc.kind}："
+            if not findings:
+                lines.append(head + "各表勾稽关系一致，未发现不一致之处。")
+                continue
+            lines.append(head + f"发现{len(real)}处需要核对的问题" + (f"，另有{len(findings) - len(real)}处"
+                         "万元取整造成的尾差" if rounding else "") + "。")
+            for f in real[:8]:
+                lines.append(f"- 第{'、'.join(map(str, f.pages))}页：{f.message}")
+                citations.append(Citation(doc.doc_id, doc.unit_name, doc.year, f.pages[0] if f.pages else 0,
+                                          f.table, f.row, f.column, None))
+        text = "\n".join(lines)
+        # The findings quote the document's own figures and their differences: not verified one by one.
+        return Answer(question, "unverified" if any(ch.isdigit() for ch in text) else "verified", text,
+                      citations=tuple(citations), notes=("一致性检查的结果，数字为表内比对所得",))
 
     def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]

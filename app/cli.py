@@ -218,10 +218,14 @@ def evaluate(
     out_path: Annotated[Path | None, typer.Option("--out", help="write one JSON line per question here")] = None,
     as_json: JsonOpt = False,
     min_accuracy: Annotated[float | None, typer.Option("--min-accuracy", help="exit 1 below this accuracy")] = None,
+    faults: Annotated[bool, typer.Option("--faults", help="also inject wrong figures and measure the verifier")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="write a Markdown report with the misses")] = None,
 ) -> None:
-    """Score the loaded documents' answers against gold questions (ingests nothing itself)."""
+    """Score the loaded documents' answers against gold questions (ingests nothing itself).
+
+    Exits 1 below --min-accuracy or when any wrong figure was shown as verified."""
     from app.answer import dumps
-    from app.evaluate import load_gold, run, summary
+    from app.evaluate import load_gold, markdown_report, run, summary
 
     items = load_gold(gold)
     service = Service(load_settings(home=home))
@@ -229,8 +233,13 @@ def evaluate(
                   disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("eval", total=len(items))
         records = run(items, service.ask, lambda done, total: bar.update(task, completed=done))
-    service.close()
     result = summary(records)
+    fault_report = service.fault_report(records).to_json() if faults else None
+    service.close()
+    if fault_report:
+        result["faults"] = fault_report
+    if report:
+        report.write_text(markdown_report(result, records, fault_report), encoding="utf-8")
     if out_path:
         with out_path.open("w", encoding="utf-8") as fh:
             for r in records:
@@ -249,6 +258,32 @@ def evaluate(
                           f"{r.answer.answer[:80]}", highlight=False, soft_wrap=True)
     if min_accuracy is not None and (result["accuracy"] < min_accuracy or result["verified_but_wrong"]):
         raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    home: HomeOpt = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="a doc_id (or its first characters) or a unit name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check that the tables add up and that the prose says what the tables say (勾稽关系)."""
+    service = _service(home)
+    findings = service.audit(doc)
+    service.close()
+    if as_json:
+        print(json.dumps({"findings": [f.to_json() for f in findings]}, ensure_ascii=False))
+        return
+    if not findings:
+        out.print("没有发现不一致之处。")
+        return
+    table = Table("严重程度", "单位", "页", "表", "行", "列", "应为", "实为", "差额", "说明", show_lines=False)
+    for f in findings:
+        table.add_row(f.severity, f.unit_name, ",".join(map(str, f.pages)), f.table, f.row, f.column,
+                      *(str(v) if v is not None else "" for v in (f.expected, f.actual, f.difference)), f.message)
+    out.print(table)
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "rounding", "warning")}
+    out.print(f"{len(findings)} findings: {counts['error']} error, {counts['rounding']} rounding, "
+              f"{counts['warning']} warning")
 
 
 def main(argv: list[str] | None = None) -> int:

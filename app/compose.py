@@ -38,7 +38,7 @@ def citation(fact: Fact, doc: Document) -> Citation:
     """A fact's provenance as an answer cites it."""
     return Citation(doc_id=fact.doc_id, unit_name=doc.unit_name, year=doc.year, page=fact.page,
                     table=fact.table_title, row=fact.row_label, column=fact.column, value=fmt(fact.value),
-                    fact_id=fact.fact_id, bbox=fact.bbox)
+                    fact_id=fact.fact_id, bbox=fact.bbox, unit=fact.unit)
 
 
 def passage_citation(chunk: Chunk, doc: Document) -> Citation:

@@ -57,8 +57,8 @@ def number_matches(gold_value, gold_unit: str | None, value: Decimal | None, uni
             return False
     if abs(got - want) <= TOLERANCE:
         return True
-    places = -want.normalize().as_tuple().exponent if want == want.normalize() else 2
-    return got.quantize(Decimal(1).scaleb(-max(places, 0)), ROUND_HALF_UP) == want
+    # "as the documents round it": 万元 figures are printed to 2 places (9,501,164元 → 950.12万元)
+    return got.quantize(Decimal("0.01"), ROUND_HALF_UP) == want.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def score(gold: dict, answer: Answer) -> bool:
@@ -85,6 +85,45 @@ def run(gold: Sequence[tuple[dict, str]], ask: Callable[[str, str | None], Answe
     return records
 
 
+def verified_but_wrong(r: Record) -> bool:
+    """A wrong figure shown as verified: the worst failure (a text answer's badge speaks of its figures only)."""
+    if r.answer.status != "verified" or r.correct:
+        return False
+    return r.gold["kind"] == "number" or (r.gold["kind"] == "refuse" and r.answer.value is not None)
+
+
+def citation_accuracy(records: Sequence[Record]) -> float:
+    """Of the figures answered right, the share whose citations hold that figure (or its inputs)."""
+    right = [r for r in records if r.correct and r.gold["kind"] == "number" and r.answer.value is not None]
+    if not right:
+        return 1.0
+
+    def holds(r: Record) -> bool:
+        a = r.answer
+        if any(n.support and n.support[0].startswith(("derived:", "quote:")) for n in a.numbers):
+            return bool(a.citations)
+        return any(c.value is not None and number_matches(c.value, c.unit, a.value, a.unit)
+                   for c in a.citations)
+    return round(sum(holds(r) for r in right) / len(right), 4)
+
+
+def markdown_report(result: dict, records: Sequence[Record], faults: dict | None = None) -> str:
+    """A Markdown report: the summary, then every miss with what was expected and what was said."""
+    lines = ["# budgetqa evaluation", "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {json.dumps(v, ensure_ascii=False)} |" for k, v in result.items()]
+    if faults:
+        lines += ["", "## Verifier fault injection", "", f"```json\n{json.dumps(faults, ensure_ascii=False, indent=1)}\n```"]
+    misses = [r for r in records if not r.correct]
+    lines += ["", f"## Misses ({len(misses)})", ""]
+    for r in misses:
+        g = r.gold
+        want = {"number": f"{g.get('value')} {g.get('unit') or ''}", "text": f"must include {g.get('must_include')}",
+                "refuse": "a refusal"}[g["kind"]]
+        got = r.answer.answer.replace("\n", " ")[:160]
+        lines.append(f"- **{g.get('id')}** {g['question']} — expected {want}; got *{r.answer.status}*: {got}")
+    return "\n".join(lines) + "\n"
+
+
 def summary(records: Sequence[Record]) -> dict:
     """Accuracy overall, per kind and per gold file; refusal precision/recall; verified-but-wrong; latency."""
     def acc(rs: Sequence[Record]) -> float:
@@ -104,10 +143,8 @@ def summary(records: Sequence[Record]) -> dict:
         "accuracy_by_file": {k: acc(v) for k, v in sorted(by_file.items())},
         "refusal_precision": round(sum(r.gold["kind"] == "refuse" for r in refused) / len(refused), 4) if refused else 1.0,
         "refusal_recall": round(sum(r.answer.status == "refused" for r in should) / len(should), 4) if should else 1.0,
-        "verified_but_wrong": sum(1 for r in records if not r.correct and r.answer.status == "verified"
-                                  and r.gold["kind"] != "refuse" or (r.gold["kind"] == "refuse"
-                                                                     and r.answer.status == "verified"
-                                                                     and r.answer.value is not None)),
+        "verified_but_wrong": sum(1 for r in records if verified_but_wrong(r)),
+        "citation_accuracy": citation_accuracy(records),
         "latency_ms_p50": statistics.median(latencies),
         "latency_ms_p95": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
     }

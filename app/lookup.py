@@ -58,6 +58,7 @@ class DocFacts:
         self.by_alt: dict[str, list[Fact]] = defaultdict(list)  # second names (政府预算经济分类), matched last
         self.prose = [f for f in self.facts if f.table_kind == PROSE]
         skip = {norm(a) for a in aliases(doc.unit_name)}
+        self.self_names = skip  # the document's own unit name, never a row it could be about
         for f in self.facts:
             if f.table_kind == PROSE:
                 continue

@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from app.answer import Answer
@@ -104,6 +105,33 @@ class Service:
         started = time.perf_counter()
         answer = self.asker.ask(question, doc)
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000))
+
+    def audit(self, doc: str | None = None):
+        """Consistency findings (勾稽关系) for one document (doc_id, its prefix or unit name) or all."""
+        from app.audit import audit_document
+
+        docs = [d for d in self.documents() if not doc or d.doc_id.startswith(doc) or d.unit_name == doc]
+        return [f for d in docs for f in audit_document(d, self.facts_store.facts(d.doc_id))]
+
+    def fault_report(self, records):
+        """Inject wrong figures into drafts of every correctly answered figure question and verify them."""
+        from app.faults import drafts_for, run_faults
+
+        drafts = []
+        for r in records:
+            if r.correct and r.gold["kind"] == "number" and r.answer.citations:
+                drafts += drafts_for(r.answer, r.gold.get("doc"), self._other_row_value(r.answer.citations[0]))
+        return run_faults(drafts, self.verify)
+
+    def _other_row_value(self, cite) -> Decimal | None:
+        """A figure of another row of the same table and column: the value a mix-up would give."""
+        if not cite.fact_id:
+            return None
+        for f in self.facts_store.facts(cite.doc_id):
+            if f.table_title == cite.table and f.column == cite.column and f.row_label != cite.row \
+                    and f.value not in (Decimal(cite.value or 0), Decimal(0)):
+                return f.value
+        return None
 
     def verify(self, question: str, draft: str, doc: str | None = None):
         """Check every number of a draft answer against the loaded documents' facts."""

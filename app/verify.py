@@ -36,24 +36,53 @@ def _sentence_at(text: str, start: int) -> str:
 
 def _named(doc_facts: DocFacts, sentence: str) -> list[str]:
     """Row labels of the document that a sentence names (longest first, no overlaps)."""
+    return _tokens(sentence, doc_facts.labels_longest_first)
+
+
+def _tokens(sentence: str, names_longest_first: Sequence[str]) -> list[str]:
+    """The names a sentence contains, longest first and never overlapping: "政府采购服务" is one name,
+    not also "政府采购"."""
     text = norm(sentence)
     out, taken = [], []
-    for label in doc_facts.labels_longest_first:
-        i = text.find(label)
-        if i >= 0 and not any(a <= i < b for a, b in taken):
-            out.append(label)
-            taken.append((i, i + len(label)))
+    for name in names_longest_first:
+        start = 0
+        while (i := text.find(name, start)) >= 0:
+            if not any(a < i + len(name) and i < b for a, b in taken):
+                out.append(name)
+                taken.append((i, i + len(name)))
+                break
+            start = i + 1
     return out
 
 
+def _all_names(doc_facts: DocFacts) -> list[str]:
+    """Row labels and the subjects prose figures are about, longest first (cached on the index)."""
+    cached = getattr(doc_facts, "_verify_names", None)
+    if cached is None:
+        prose = {norm(f.row_label) for f in doc_facts.prose if len(norm(f.row_label)) >= 2}
+        columns = {norm(part) for f in doc_facts.facts for part in f.column.split(" / ")
+                   if f.table_kind != PROSE and not _GENERIC_COLUMN.match(norm(part))}
+        cached = sorted({*doc_facts.labels_longest_first, *prose, *columns} - doc_facts.self_names,
+                        key=len, reverse=True)
+        doc_facts._verify_names = cached
+    return cached
+
+
+# Column words a sentence may use to say which figure of a row it means.
+_COLUMN_WORDS = ("基本支出", "项目支出", "人员经费", "公用经费", "政府性基金", "国有资本经营", "财政专户", "单位资金",
+                 "上年结转")
+
+
 _TOTALS = ("合计", "总计", "小计")
+# Column words too general to say what a total row is about ("支出 / 2024年合计").
+_GENERIC_COLUMN = re.compile(r"^(\d{4}年?)?(预算数|决算数|合计|小计|金额|支出|收入|本年|上年|项目|预算|.)?$|^\d{4}年?.{0,2}$")
 
 
 def _fact_names(f: Fact) -> set[str]:
     """What a fact is about: its row label and path, and for a total row its column (基本支出 …)."""
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
     if f.row_label.startswith(_TOTALS) or f.row_label.endswith(_TOTALS):
-        names |= {norm(part) for part in f.column.split(" / ")}
+        names |= {norm(part) for part in f.column.split(" / ") if not _GENERIC_COLUMN.match(norm(part))}
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
     return {n for n in names if n}
@@ -90,16 +119,24 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     where = clause if any(_named(d, clause) for d in ev.docs) else sentence
     equal = [(d, f) for d in ev.docs for f in d.facts if same_figure(m, f)]
     if equal:
-        names_in_sentence = any(_named(d, sentence) for d in ev.docs)
-        for _, f in equal:
-            names = _fact_names(f)
-            if any(n in where for n in names if len(n) >= 2):
+        names_in_sentence = any(_tokens(sentence, _all_names(d)) for d in ev.docs)
+        columns = [w for w in _COLUMN_WORDS if w in where]
+        for d, f in equal:
+            tokens = set(_tokens(where, _all_names(d)))
+            names = _fact_names(f) - d.self_names  # "忻州市商务局" heads its own project table's total row
+            if f.table_kind != PROSE and columns and not any(w in f.column or w in f.row_label for w in columns):
+                continue  # "基本支出为…" is not the row's 合计 or 人员经费
+            if names & tokens:
                 return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
+    rows = _sum_of_rows(m, ev, where)
+    if rows:
+        return NumberCheck(m.text, m.value, m.unit, True, (rows,))
+    if equal:
         if not names_in_sentence:  # the sentence names nothing: it speaks of the question's subject
             about = {norm(s) for s in ev.subjects if s}
             for _, f in equal:
                 names = _fact_names(f)
-                if not about or any(a in n or n in a for a in about for n in names if len(n) >= 2):
+                if about & names:
                     return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
     for chunk in ev.passages:
         if m.text and m.text in chunk.text:
@@ -126,6 +163,21 @@ def _clause_at(text: str, start: int) -> str:
 # A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).
 _OPERATION = re.compile(r"合计|合共|共计|总计|之和|加起来|相加|\+|＋|相差|差额|差|多|少|减|−|-|占|比重|比例|÷|/|增长|减少|增加|下降")
 _MARKER = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]|【\d+】")
+
+
+def _sum_of_rows(m: Mention, ev: Evidence, where: str) -> str:
+    """A label printed on several rows of one table stands for their sum (基本工资 120.05 + 12.01)."""
+    for d in ev.docs:
+        for label in _named(d, where):
+            groups: dict[tuple[str, str], list[Fact]] = {}
+            for f in d.by_label.get(label, []):
+                groups.setdefault((f.table_title, f.column), []).append(f)
+            for facts in groups.values():
+                if len(facts) > 1:
+                    total = Fact(**{**facts[0].__dict__, "value": sum(f.value for f in facts)})
+                    if same_figure(m, total):
+                        return "derived:sum-of-rows:" + "+".join(f.fact_id for f in facts)
+    return ""
 
 
 def _quoted(text: str) -> str:

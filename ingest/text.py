@@ -40,12 +40,12 @@ _TITLE = re.compile(r"(情况说明|编制说明|主要职能|机构设置|名�
 
 
 def _heading_level(text: str) -> int | None:
-    if len(text) <= 40 and _TITLE.search(text) and not text.endswith("。"):
-        return 0
     for level, pattern in _HEADINGS:
         if pattern.match(text):
             # A numbered line that runs on as a sentence ("一、基本支出：指为…") is a list item.
             return level if len(text) <= 40 and not _RUNS_ON.search(text[:-1]) and not text.endswith("。") else None
+    if len(text) <= 40 and _TITLE.search(text) and not _RUNS_ON.search(text):
+        return 0
     return None
 
 

@@ -1,0 +1,399 @@
+"""Consistency audit (勾稽关系) of a budget disclosure over its stored facts: tables that must add up, tables
+that must agree, prose that must say what the tables say. Words, identities and pairs: ``audit_rules.toml``.
+Severity: ``error`` a real difference; ``rounding`` within one printed quantum per non-zero child (0.01 in 万元, 1
+in 元 tables printed in whole 元, none in 元 tables printed to the 分: exact ledger figures); ``warning`` prose,
+names, counts, years, template-dependent identities. Odd data never raises: what cannot be paired is skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from app.lexicon import normalise
+from store.facts import FactStore
+from store.models import PROSE, Document, Fact
+
+RULES_PATH = Path(__file__).with_name("audit_rules.toml")
+SEVERITIES = ("error", "rounding", "warning")
+_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(10**8)}
+_NUMBERED = re.compile(r"^\s*[一二三四五六七八九十]+、")
+_YEAR = re.compile(r"(20\d\d)\s*年")
+_SEGMENT = re.compile(r"[-—－]|[（(][类款项][)）]")
+_LEADJUNK = re.compile(r"^[^\u4e00-\u9fff]+")
+_CENT, _ZERO = Decimal("0.01"), Decimal(0)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One inconsistency; expected/actual/difference are Decimals in the unit the message names."""
+
+    rule: str
+    severity: str  # error | rounding | warning
+    doc_id: str
+    unit_name: str
+    year: int | None
+    pages: list[int]
+    table: str
+    row: str
+    column: str
+    expected: Decimal | None
+    actual: Decimal | None
+    difference: Decimal | None  # actual − expected
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's object; Decimals as strings (exact, as ``facts --format jsonl`` prints values)."""
+        out = dataclasses.asdict(self)
+        return out | {k: None if out[k] is None else str(out[k]) for k in ("expected", "actual", "difference")}
+
+
+@functools.cache
+def rules() -> dict[str, Any]:
+    with open(RULES_PATH, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _word(key: str) -> re.Pattern[str]:
+    return re.compile(rules()["words"][key])
+
+
+@dataclass
+class _Row:
+    code: str | None
+    label: str
+    path: tuple[str, ...]
+    cells: dict[str, Fact] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.norm, self.coded = normalise(self.label), bool(self.code and self.code.isdigit())
+        self.name = f"{self.code} {self.label}" if self.coded else self.label
+
+
+@dataclass
+class _Table:
+    kind: str
+    title: str
+    unit: str
+    rows: list[_Row] = field(default_factory=list)
+    decimals: int = 0
+
+    @property
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys(c for r in self.rows for c in r.cells))
+
+    @property
+    def q(self) -> Decimal:
+        """Rounding allowance per child: one printed quantum; none for 元 printed to the 分."""
+        return _ZERO if self.unit == "元" and self.decimals else Decimal(1).scaleb(-self.decimals)
+
+
+def _leaf(column: str) -> str:
+    return column.split(" / ")[-1]
+
+
+def _cell(row: _Row, column: str | None = None) -> Fact | None:
+    """The row's cell in a column (regex on the header's last word); by default its total cell."""
+    if column and column != "合计":
+        return next((f for c, f in row.cells.items() if re.search(column, normalise(_leaf(c)))), None)
+    total = _word("total_column")
+    return next((f for c, f in row.cells.items() if total.search(_leaf(c))), next(iter(row.cells.values()), None))
+
+
+def _to(value: Decimal, unit: str, target: str) -> Decimal:
+    return value if unit == target else value * _SCALE[unit] / _SCALE[target]
+
+
+def _clean(v: Decimal | None) -> Decimal | None:
+    return v.quantize(_CENT) if v is not None and v.as_tuple().exponent < -2 and v == v.quantize(_CENT) else v
+
+
+def _n(v: Decimal) -> str:
+    return f"{_clean(v):,}"
+
+
+def _agrees(stated: Decimal, computed: Decimal, slack: Decimal = _ZERO) -> bool:
+    """Equal up to the stated figure's own rounding (17,192万元 agrees with 171,915,169元)."""
+    return abs(stated - computed) <= Decimal("0.5").scaleb(min(stated.as_tuple().exponent, 0)) + slack
+
+
+def build_tables(facts: Iterable[Fact]) -> list[_Table]:
+    """Table facts regrouped as tables of rows (a table continues over consecutive pages)."""
+    tables: list[_Table] = []
+    cur, last = None, 0
+    for f in facts:
+        if f.table_kind in (PROSE, "绩效目标表") or "prose" in f.flags or f.unit not in _SCALE:
+            continue
+        if cur is None or (cur.kind, cur.title) != (f.table_kind, f.table_title) or f.page > last + 1:
+            tables.append(cur := _Table(f.table_kind, f.table_title, f.unit))
+        last, row = f.page, cur.rows[-1] if cur.rows else None
+        if not row or (row.code, row.path, row.label) != (f.row_code, f.row_path, f.row_label) or f.column in row.cells:
+            cur.rows.append(row := _Row(f.row_code, f.row_label, f.row_path))
+        row.cells[f.column] = f
+        if "." in f.raw_text:
+            cur.decimals = max(cur.decimals, len(f.raw_text.rsplit(".", 1)[1].strip()))
+    return tables
+
+
+class _Audit:
+    def __init__(self, doc: Document, facts: Sequence[Fact]) -> None:
+        self.doc, self.out = doc, []
+        self.facts = [f for f in facts if isinstance(f.value, Decimal) and f.value.is_finite()]  # odd values: skipped
+        self.tables, self.prose = build_tables(self.facts), [f for f in self.facts if "prose" in f.flags]
+        self.by_kind: dict[str, list[_Table]] = defaultdict(list)
+        self.sentences: dict[str, list[Fact]] = defaultdict(list)
+        for t in self.tables:
+            self.by_kind[t.kind].append(t)
+        for f in self.prose:
+            self.sentences[f.raw_text].append(f)
+
+    def add(self, rule: str, severity: str, facts: Iterable[Fact], table: str, row: str, column: str,
+            expected: Decimal | None, actual: Decimal | None, message: str) -> None:
+        diff = actual - expected if expected is not None and actual is not None else None
+        self.out.append(Finding(rule, severity, self.doc.doc_id, self.doc.unit_name, self.doc.year,
+                                sorted({f.page for f in facts}), table, row, column, _clean(expected),
+                                _clean(actual), _clean(diff), message))
+
+    def run(self) -> list[Finding]:
+        for check in (self.table_sums, self.cross_tables, self.performance, self.prose_amounts,
+                      self.prose_sentences):
+            try:
+                check()
+            except Exception:  # odd data never stops the audit: this rule is skipped, the others run
+                logging.getLogger(__name__).exception("audit: %s skipped on %s", check.__name__, self.doc.file_name)
+        return self.out
+
+    def sum_check(self, t: _Table, parent: _Row, kids: list[_Row], rule: str, what: str,
+                  columns: Iterable[str] | None = None) -> None:
+        for col in columns or list(parent.cells):
+            if col not in parent.cells or not (cells := [k.cells[col] for k in kids if col in k.cells]):
+                continue
+            got, want = parent.cells[col].value, sum((c.value for c in cells), _ZERO)
+            if diff := got - want:
+                sev = "rounding" if abs(diff) <= t.q * max(1, sum(1 for c in cells if c.value)) else "error"
+                self.add(rule, sev, [parent.cells[col], *cells], t.title, parent.name, col, want, got,
+                         f"{what}：{parent.name}「{_leaf(col)}」为{_n(got)}{t.unit}，{len(kids)}项之和为{_n(want)}"
+                         f"{t.unit}，相差{_n(diff)}{t.unit}" + ("（舍入误差）" if sev == "rounding" else ""))
+
+    def table_sums(self) -> None:
+        kinds, total_row, unit_self = rules()["kinds"], _word("total_row"), normalise(self.doc.unit_name)
+        for t in self.tables:
+            coded = [x for x in t.rows if x.coded]
+            totals = [x for x in t.rows if total_row.search(x.norm)]
+            for p in (p for p in coded if len(p.code) in (3, 5)):  # 类 = Σ款, 款 = Σ项
+                if kids := [x for x in coded if len(x.code) == len(p.code) + 2 and x.code.startswith(p.code)]:
+                    self.sum_check(t, p, kids, "code_sum", "上级科目应等于下级科目之和")
+            top = [x for x in coded if len(x.code) == 3]
+            if not coded and t.kind in kinds["path_hierarchy"]:  # Shanxi: no codes; class/item by row path
+                top = [x for x in t.rows if len(x.path) == 1 and x not in totals]
+                for p in top:
+                    if kids := [x for x in t.rows if len(x.path) >= 2 and x.path[0] == p.path[0]]:
+                        self.sum_check(t, p, kids, "class_sum", "经济分类类级应等于款级之和")
+            if not coded and t.kind in kinds["listed_rows"] and t.rows and (
+                    total_row.search(t.rows[0].norm) or t.rows[0].norm == unit_self):  # first row = Σ the others
+                totals, top = t.rows[:1], [x for x in t.rows[1:] if not total_row.search(x.norm)]
+                if (head := _cell(totals[0])) and sum(c.value for x in top if (c := _cell(x))) == 2 * head.value:
+                    top = []  # units' subtotals listed among their projects: nothing to pair
+            for tot in totals if top else []:
+                self.sum_check(t, tot, top, "total_row", "合计行应等于各项之和")
+            for col in t.columns if t.kind in kinds["numbered_sections"] else []:  # 本年支出合计 = 一、+ 二、+ …
+                rows = [x for x in t.rows if col in x.cells]
+                heads = [x for x in rows if _word("section_total").search(x.norm)] or [
+                    x for x in rows if _word("grand_total").search(x.norm)]
+                if heads and (kids := [x for x in rows if _NUMBERED.match(x.label)]):
+                    self.sum_check(t, heads[0], kids, "section_total", "合计应等于各类之和", [col])
+            for rule in (r for r in rules().get("identity", []) if r["kind"] == t.kind):  # 三公 = 出国 + 接待 + 公车
+                head = next((x for x in t.rows if re.search(rule["total"], x.norm)), None)
+                parts = [next((x for x in t.rows if re.search(p, x.norm)), None) for p in rule["parts"]]
+                if head and (found := [p for p in parts if p]):
+                    self.sum_check(t, head, found, "identity", rule["name"])
+            a, b = (next((_cell(x) for x in t.rows if x.norm == w), None) for w in rules()["words"]["balance"])
+            if a and b:  # 收入总计 = 支出总计, each in its own side's total column
+                pa, pb = (_Row(None, f.row_label, (), {b.column: f}) for f in (a, b))
+                self.sum_check(t, pa, [pb], "balance", "收入总计应等于支出总计")
+            for year in sorted({int(m) for m in _YEAR.findall(t.title)} - {self.doc.year}) if self.doc.year else []:
+                self.add("year", "warning", [_cell(t.rows[0])], t.title, "", "", Decimal(self.doc.year), Decimal(year),
+                         f"表「{t.title}」标注{year}年，而文件为{self.doc.year}年")  # the cover gave the latter
+            self.column_sums(t)
+
+    def column_sums(self, t: _Table) -> None:
+        """A 合计/小计 column = Σ its sibling columns (合计 = 基本支出 + 项目支出, 人员经费 + 公用经费, …)."""
+        total, cols = _word("total_column"), t.columns
+        for col in (c for c in cols if total.search(_leaf(c))):
+            pre, groups = col.split(" / ")[:-1], defaultdict(list)
+            for o in (o.split(" / ") for o in cols if o != col):
+                if len(o) > len(pre) and o[: len(pre)] == pre:
+                    groups[o[len(pre)]].append(o)
+            parts = [" / ".join(m) for ms in groups.values()  # a group's own 小计 if printed, else its columns
+                     for m in ([m for m in ms if len(m) == len(pre) + 2 and total.search(m[-1])][:1] or ms)]
+            name = " + ".join(_leaf(p) for p in parts)
+            for row in (r for r in t.rows if col in r.cells):
+                if kids := [_Row(None, p, (), {col: row.cells[p]}) for p in parts if p in row.cells]:
+                    self.sum_check(t, row, kids, "column_sum", f"{_leaf(col)} = {name}", [col])
+
+    def pair(self, rule: str, sev: str, a: Fact, ta: _Table, b: Fact, tb: _Table, row: str, column: str,
+             what: str, relation: str = "eq", extra: Sequence[Fact] = ()) -> None:
+        """a (in ta's unit) must equal b — or, relation "ge", be at least b."""
+        bv, q = _to(b.value, tb.unit, ta.unit), max(ta.q, _to(tb.q, tb.unit, ta.unit))
+        tol = q / 2 if ta.unit != tb.unit else _ZERO  # a 元 figure printed in 万元 is rounded once
+        if abs(diff := a.value - bv) <= tol or (relation == "ge" and diff > 0):
+            return
+        self.add(rule, "rounding" if sev == "error" and abs(diff) <= q else sev, [a, b, *extra],
+                 f"{ta.title} ↔ {tb.title}", row, column, bv, a.value,
+                 f"{what}：{ta.title}为{_n(a.value)}{ta.unit}，{tb.title}为{_n(bv)}{ta.unit}，相差{_n(diff)}{ta.unit}")
+
+    def select(self, sel: dict[str, str]) -> list[tuple[Fact, _Table]]:
+        return [(c, t) for t in self.by_kind.get(sel["kind"], []) for x in t.rows
+                if re.search(sel["row"], x.norm) and (c := _cell(x, sel.get("column")))]
+
+    def keyed(self, kind: str, key: str) -> dict[str, tuple[_Row, _Table]]:
+        """Rows by code (and the 合计 row), or by class name (一、一般公共服务支出 ↔ 201 一般公共服务支出)."""
+        return {k: (x, t) for t in reversed(self.by_kind.get(kind, [])) for x in reversed(t.rows)
+                if (k := (x.code if x.coded else "合计" if x.norm == "合计" else "") if key == "code" else
+                    x.norm if _NUMBERED.match(x.label) or (x.coded and len(x.code) == 3) else "")}
+
+    def cross_tables(self) -> None:
+        r, carry = rules(), _word("carry_over")
+        for p in r.get("row_pair", []):
+            ia, ib = self.keyed(p["a"], p["key"]), self.keyed(p["b"], p["key"])
+            ta, tb = (_cell(i["合计"][0]) if "合计" in i else None for i in (ia, ib))
+            if p.get("only_if_totals_agree") and not (ta and tb and ta.value == _to(tb.value, tb.unit, ta.unit)):
+                continue  # the tables may cover different funds: their rows cannot be paired
+            for (ra, t1), (rb, t2) in ((ia[k], ib[k]) for k in ia if k in ib):
+                for ca, cb in p["columns"]:
+                    if (a := _cell(ra, ca)) and (b := _cell(rb, cb)):
+                        if p.get("carry_over") and ca == "合计":  # 本年收入 + 上年结转 = what is spent
+                            extra = [f.value for c, f in ra.cells.items() if " / " not in c and carry.search(c)]
+                            a = dataclasses.replace(a, value=a.value + sum(extra, _ZERO))
+                        col = _leaf(b.column)
+                        self.pair(f"cross_{p['key']}", "error", a, t1, b, t2, ra.name, col, f"{ra.name}「{col}」两表不一致")
+        for p in r.get("cell_pair", []):
+            sa = next((s for sel in p["a"] if (s := self.select(sel))), [])
+            sb = next((s for sel in p["b"] if (s := self.select(sel))), [])
+            if sa and sb:
+                (a, ta), (b, tb) = sa[0], sb[0]
+                b = dataclasses.replace(b, value=sum((_to(f.value, t.unit, tb.unit) for f, t in sb), _ZERO))
+                self.pair("cross_cell", p["severity"], a, ta, b, tb, a.row_label, _leaf(a.column), p["name"],
+                          p["relation"], [f for f, _ in sb[1:]])
+
+    def performance(self) -> None:
+        cfg, total_row, unit_self = rules()["performance"], _word("total_row"), normalise(self.doc.unit_name)
+        funds: dict[str, Fact] = {}  # project name → its 年度资金总额 (元), else its 实施期资金总额
+        for pat in (cfg["fallback_row"], cfg["funds_row"]):  # the preferred row last, so that it wins
+            funds |= {f.row_path[0]: f for f in self.facts if f.table_kind == "绩效目标表" and "funds" in f.flags
+                      and f.row_path and re.search(pat, normalise(f.row_label))}
+        projects, heads = [], []
+        for t in self.by_kind.get("项目支出表", []):
+            for x in (x for x in t.rows if _cell(x)):
+                (heads if total_row.search(x.norm) or x.norm == unit_self else projects).append((_cell(x), t))
+        used: set[int] = set()
+        for name, f in ((n, f) for n, f in funds.items() if f.unit in _SCALE):
+            scored = [(same, score, i) for i, (c, t) in enumerate(projects) if i not in used
+                      for score in [fuzz.ratio(normalise(name), normalise(c.row_label))]
+                      for same in [abs(_to(f.value, f.unit, t.unit) - c.value) <= t.q / 2]
+                      if score >= cfg["min_score"] or (same and score >= 40)]
+            if not scored:
+                self.add("performance_unpaired", "warning", [f], f.table_title, name, f.column, None, f.value,
+                         f"绩效目标表「{name}」在项目支出表中找不到对应项目")
+                continue
+            used.add(i := max(scored)[2])
+            c, t = projects[i]
+            self.pair("performance_amount", "error", c, t, f, _Table("绩效目标表", f.table_title, f.unit), c.row_label,
+                      _leaf(c.column), f"项目「{c.row_label}」项目支出表与绩效目标表金额不一致")
+            if normalise(name) != normalise(c.row_label):
+                self.add("performance_name", "warning", [c, f], f"{t.title} ↔ {f.table_title}", c.row_label,
+                         _leaf(c.column), None, None,
+                         f"项目名称不一致：项目支出表为「{c.row_label}」，绩效目标表为「{name}」（金额相符）")
+        against = {"performance": funds and ("所附项目绩效目标表", len(funds), list(funds.values()),
+                                             [c for i, (c, _) in enumerate(projects) if i not in used]),
+                   "projects": projects and heads and ("项目支出表所列项目", len(projects), [heads[0][0]], [])}
+        for p in (p for p in rules().get("count", []) if against.get(p["against"])):
+            what, n, figures, missing = against[p["against"]]
+            for f in (f for f in self.prose if f.column == "数量" and re.search(p["subject"], normalise(f.row_label))):
+                amount = next((g for g in self.sentences[f.raw_text] if g.column == "金额" and g.unit in _SCALE), None)
+                if f.value != n:
+                    self.add("prose_count", "warning", [f, *figures], f.table_title, f.row_label, f.column,
+                             Decimal(n), f.value, f"说明称{f.row_label}{_n(f.value)}个，但{what}只有{n}个")
+                total = amount and sum((_to(x.value, x.unit, amount.unit) for x in figures), _ZERO)
+                if amount and not _agrees(amount.value, total):
+                    gap = amount.value - total
+                    hit = [c for c in missing if _to(c.value, c.unit, amount.unit) == gap][:1]
+                    note = f"，差额与未附绩效目标表的项目「{hit[0].row_label}」{_n(hit[0].value)}{hit[0].unit}相符" if hit else ""
+                    self.add("prose_count_amount", "warning", [amount, *hit], amount.table_title, amount.row_label,
+                             amount.column, total, amount.value, f"说明称{f.row_label}涉及{_n(amount.value)}{amount.unit}，"
+                             f"但{what}合计{_n(total)}{amount.unit}，相差{_n(gap)}{amount.unit}{note}")
+
+    def by_name(self, subject: str) -> list[tuple[Fact, _Table]]:
+        """Rows named like the subject's last segment (the one before must end the row's parent name)."""
+        segs = [n for s in _SEGMENT.split(subject) if (n := _LEADJUNK.sub("", normalise(s)))]
+        return [(c, t) for kind in rules()["kinds"]["prose_labels"] if segs for t in self.by_kind.get(kind, [])
+                for x in t.rows if x.norm == segs[-1] and (c := _cell(x))
+                and (len(segs) == 1 or (len(x.path) >= 2 and normalise(x.path[-2]).endswith(segs[-2])))]
+
+    def prose_amounts(self) -> None:
+        specs = rules().get("prose", [])
+        for f in (f for f in self.prose if f.column == "金额" and f.unit in _SCALE):
+            spec = next((s for s in specs if re.search(s["subject"], normalise(f.row_label))), None)
+            empty = spec.get("empty", []) if spec and f.value else []
+            if empty and not any(g.value for g in self.facts if g.table_kind in empty):
+                self.add("prose_empty_table", "warning", [f], f.table_title, f.row_label, f.column, _ZERO, f.value,
+                         f"说明给出{f.row_label}{_n(f.value)}{f.unit}，但{'/'.join(empty)}为空表")
+            cands = [c for s in spec["targets"] for c in self.select(s)] if spec else self.by_name(f.row_label)
+            if not cands or any(_agrees(f.value, _to(c.value, t.unit, f.unit), _to(t.q, t.unit, f.unit) / 2)
+                                for c, t in cands):
+                continue
+            c, t = cands[0]
+            conv = f"（即{_n(_to(c.value, t.unit, f.unit))}{f.unit}）" if t.unit != f.unit else ""
+            self.add("prose_table", "warning", [f, c], f"{f.table_title} ↔ {t.title}", f.row_label, f.column,
+                     _to(c.value, t.unit, f.unit), f.value,
+                     f"说明中{f.row_label}为{_n(f.value)}{f.unit}，{t.title}「{c.row_label}」为{_n(c.value)}{t.unit}{conv}，不一致")
+
+    def prose_sentences(self) -> None:
+        """Within one sentence: 占X% = 金额 / its first 金额; 增长Y% = 增长额 / (金额 − 增长额); 实有 ≤ 编制 车辆."""
+        cfg = rules()["vehicles"]
+        for facts in self.sentences.values():
+            cars = [f for f in facts if f.unit == "辆"]
+            quota = next((f for f in cars if cfg["quota"] in f.row_label), None)
+            actual = next((f for f in cars if f is not quota and re.search(cfg["actual"], f.row_label)), None)
+            if quota and actual and actual.value > quota.value:
+                self.add("prose_vehicles", "warning", [quota, actual], quota.table_title, actual.row_label, "数量",
+                         quota.value, actual.value, f"公务用车实有{_n(actual.value)}辆，超过编制{_n(quota.value)}辆")
+            money = [f for f in facts if f.column == "金额" and f.unit in _SCALE]
+            for f, base in ((f, next((m for m in money if m.row_label == f.row_label), None)) for f in facts):
+                if f.unit != "%" or base is None:
+                    continue
+                ch = next((g for g in facts if g.column == f.column[:2] + "额" and g.row_label == f.row_label
+                           and g.unit in _SCALE), None)
+                change = _to(ch.value, ch.unit, base.unit) * (1 if f.column == "增长率" else -1) if ch else _ZERO
+                if f.column == "占比" and money[0] is not base and money[0].value:
+                    want = _to(base.value, base.unit, money[0].unit) / money[0].value * 100
+                    what = f"{f.row_label}占{money[0].row_label}的比重"
+                elif f.column in ("增长率", "减少率") and ch and base.value - change > 0:
+                    want, what = abs(change) / (base.value - change) * 100, f"{f.row_label}{f.column}"
+                else:
+                    continue
+                if not _agrees(f.value, want, _CENT):
+                    self.add("prose_arithmetic", "warning", [f], f.table_title, f.row_label, f.column,
+                             want.quantize(_CENT), f.value, f"{what}按说明中的金额计算为{want:.2f}%，说明写{_n(f.value)}%")
+
+
+def audit_document(doc: Document, facts: Sequence[Fact]) -> list[Finding]:
+    """Every inconsistency found in one document, by page, then severity."""
+    return sorted(_Audit(doc, facts).run(), key=lambda f: (f.pages[:1] or [0], SEVERITIES.index(f.severity), f.rule))
+
+
+def audit(store: FactStore, doc_id: str | None = None) -> list[Finding]:
+    """Findings for one stored document, or for every document (no cross-document rule: see the report)."""
+    return [finding for d in store.documents() if doc_id is None or d.doc_id == doc_id
+            for finding in audit_document(d, store.facts(d.doc_id))]
