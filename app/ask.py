@@ -24,6 +24,7 @@ _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|�
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+_DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 
 
@@ -83,7 +84,8 @@ class Asker:
                 if not found and query.intent == "share":
                     found = compute_share(facts, query, text)
             else:
-                found = find_amount(facts, query, text)
+                found = _joined(facts, query, text) if query.total else None
+                found = found or find_amount(facts, query, text)
             if found is not None:
                 raw.append(found)
         # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
@@ -103,15 +105,16 @@ class Asker:
         first_value, first_unit = figure_sentence(founds[0], query.want_unit, kind_word)[1:]
         value, unit = first_value, first_unit
         units = {f.doc.doc_id for f in founds}
-        if len(founds) > 1 and query.intent in ("compare", "change") and len(units) == 2 and _same_unit(founds):
+        comparing = query.intent in ("compare", "change") or _DIFFERENCE.search(query.question)
+        if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds):
             a, b = founds[0], founds[1]
             value = a.value - b.value
             unit = a.unit
-            sentences.append(f"两者相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。")
+            sentences.append(f"两者的{a.label}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。")
         elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds):
             value = sum((f.value for f in founds), founds[0].value * 0)
             unit = founds[0].unit
-            sentences.append(f"合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。")
+            sentences.append(f"以上{founds[0].label.removesuffix('合计')}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。")
         elif len(founds) > 1:
             sentences.insert(0, "已加载的以下文件都有这一项：")
         text = "".join(sentences)
@@ -188,6 +191,29 @@ class Asker:
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
 
 
+_JOIN = re.compile(r"[和与及、]")
+
+
+def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
+    """"区级和市级支持总部经济加起来": each item looked up on its own, then their sum (one document)."""
+    from app.lookup import key_phrases
+
+    for piece in key_phrases(text):
+        parts = [p for p in _JOIN.split(piece) if p]
+        if len(parts) < 2:
+            continue
+        last = parts[-1]
+        # A short first item borrows the last item's noun: 区级 + (市级)支持总部经济.
+        items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
+        found = [find_amount(facts, replace(query, total=False), item) for item in items]
+        if all(found) and len({f.facts[0].fact_id for f in found}) == len(found) and len({f.unit for f in found}) == 1:
+            cells = tuple(c for f in found for c in f.facts)
+            return Found(facts.doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
+                         "与".join(f.label for f in found), "合计", "sum")
+        return None
+    return None
+
+
 def _mentioned_at(question: str, doc: Document) -> int:
     """Where the question first names a document (its unit or its year), for ordering comparisons."""
     places = [question.find(a) for a in aliases(doc.unit_name)] + [question.find(f"{doc.year}年")]
@@ -221,5 +247,6 @@ def _without_scope(question: str, scope: Scope) -> str:
     names = sorted({a for d in scope.documents for a in aliases(d.unit_name)}, key=len, reverse=True)
     for name in names:
         text = text.replace(name, " ")
+    text = re.sub(r"(^|\s)[和与及跟、]+(?=\s)", " ", text)  # "商务委和区政府办…": the joining word goes too
     return re.sub(r"20\d{2}\s*年度?", " ", text)
 

@@ -58,7 +58,8 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     """One sentence stating the found figure; returns (sentence, value shown, unit shown)."""
     doc, first = found.doc, found.facts[0]
     value, unit = in_unit(found.value, found.unit, want_unit)
-    column = "" if found.column in _PLAIN_COLUMNS or found.how == "share" else f"（{found.column}）"
+    plain = found.column in _PLAIN_COLUMNS or found.column.endswith(("预算数", "决算数")) or found.how == "share"
+    column = "" if plain else f"（{found.column}）"
     shown = f"{fmt(value)}{unit}"
     if unit != found.unit:
         shown += f"（即{fmt(found.value)}{found.unit}）"
@@ -73,7 +74,10 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first)}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
-            text = text[:-1] + f"，该表中“{first.row_label}”列在多行，此为各行之和：{parts}。"
+            if len({f.row_label for f in found.facts}) == 1:
+                text = text[:-1] + f"，该表中“{first.row_label}”列在多行，此为各行之和：{parts}。"
+            else:
+                text = text[:-1] + f"，为各项之和：{parts}。"
     return text, value, unit
 
 

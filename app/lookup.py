@@ -159,7 +159,10 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
             facts = [f for f in facts if f.table_kind in query.table_kinds]
         picked = pick(facts, query, label) if facts else None
         if picked:
-            return _found(doc, picked[0], picked[0][0].row_label)
+            name = picked[0][0].row_label
+            if label in _GENERIC or label in _TOTAL_LABELS:  # "合计" of the 三公经费表 is the 三公经费合计
+                name = picked[0][0].table_kind.removesuffix("表").removesuffix("总") + name
+            return _found(doc, picked[0], name)
     fuzzy = _fuzzy_label(doc_facts, text)
     if fuzzy:
         picked = pick(doc_facts.by_label[fuzzy], query, fuzzy)
@@ -257,33 +260,51 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
     shortest = 3 if explain_all else 2  # a two-character piece (收入) may pick a share or a change, not an amount
     pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
                                 + [norm(t) for t in query.terms])
-    for piece in pieces:
-        scored = []
-        for order, f in enumerate(candidates):
-            label = norm(f.row_label)
+    # Each fact scores by how well it matches each piece; the pieces it matches add up, so a figure
+    # that answers "生命健康专项里支持企业规模化发展" beats the 专项's total, and at equal scores the
+    # piece named first wins ("A占B的比例" is A's share).
+    best: tuple | None = None
+    for order, f in enumerate(candidates):
+        if explain_all and not _explains(f, text):
+            continue  # an amount read from prose must account for every part of the question
+        label = norm(f.row_label)
+        heading = norm(f.table_title)
+        total, first, detail = 0, len(pieces), (0, 0)
+        for index, piece in enumerate(pieces):
             if label and (label == piece or min(len(label), len(piece)) >= shortest and (label in piece or piece in label)):
                 # the same name, then a name ending in it (its head noun), then a longer phrase
                 exact = 2 if label == piece else 1 if label.endswith(piece) or piece.endswith(label) else 0
-                scored.append((3, exact, -abs(len(label) - len(piece)), -order, f))
+                tier, here = 3, (exact, -abs(len(label) - len(piece)))
             elif label and fuzz.ratio(label, piece) >= FUZZY_LABEL:
-                scored.append((2, 0, 0, -order, f))
-            elif (common := _overlap(piece, norm(f.table_title))) >= 4:
-                scored.append((1, common, 0, -order, f))
-        if explain_all:
-            # An amount read from prose must account for every part of the question
-            # ("…专项的绩效指标值" is not answered by the 专项's total).
-            scored = [x for x in scored if _explains(x[4], text)]
-        if scored:
-            f = max(scored, key=lambda x: x[:4])[4]
-            return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
-    return None
+                tier, here = 2, (0, 0)
+            elif (common := _overlap(piece, heading)) >= 4:
+                tier, here = 1, (0, common)
+            else:
+                continue
+            total += tier
+            if index < first:
+                first, detail = index, here
+        if total:
+            key = (total, -first, detail, -order)
+            if best is None or key > best[0]:
+                best = (key, f)
+    if best is None:
+        return None
+    f = best[1]
+    return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+
+
+def _covered(piece: str, context: str) -> int:
+    """How many characters of piece the context shares in runs of two or more, in order."""
+    blocks = SequenceMatcher(None, piece, context, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks if b.size >= 2)
 
 
 def _explains(f: Fact, text: str) -> bool:
     context = norm(f.row_label + f.table_title + f.raw_text)
     for piece in key_phrases(text):
         piece = _SCOPE_WORDS.sub("", piece)
-        if len(piece) >= 2 and piece not in context and _overlap(piece, context) < max(3, int(len(piece) * 0.6)):
+        if len(piece) >= 2 and piece not in context and _covered(piece, context) < max(3, len(piece) * 0.8):
             return False
     return True
 

@@ -17,6 +17,7 @@ _UNITLIKE = re.compile(
     r"([\u4e00-\u9fff]{1,8}(省|市|区|县|州))?[\u4e00-\u9fff]{0,10}?"
     r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委员会|管理局|局|委|厅|办公室|中心|医院|学校)"
 )
+_JOINERS = re.compile(r"[和与及跟同、的年比]")
 _ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), ("办公室", "办"), ("人民政府", "政府"))
 
 
@@ -41,6 +42,7 @@ def aliases(unit_name: str) -> set[str]:
         names.add(place + core)
         if len(place) >= 3:  # 忻州商务局, 普陀商务委员会: the place without its 市/区
             names.add(place[:-1] + core)
+        names.add(place[-1] + core)  # 区政府办, 市商务局: "the district's …"
     for name in list(names):
         for long, short in _ABBREVIATIONS:
             if long in name:
@@ -102,6 +104,10 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
     for m in _UNITLIKE.finditer(question):
         phrase = re.sub(r"^[和与及跟同、的]+", "", m.group(0))
+        # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run.
+        place = m.group(1)[-3:] if m.group(1) and len(m.group(1)) >= 3 else ""
+        if place and not _JOINERS.search(place) and not any(place in d.unit_name for d in documents):
+            return phrase  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
             continue
         if len(phrase) < 4 or phrase.startswith(("本", "该", "我", "单位", "部门")):

@@ -62,7 +62,8 @@ def _all_names(doc_facts: DocFacts) -> list[str]:
         prose = {norm(f.row_label) for f in doc_facts.prose if len(norm(f.row_label)) >= 2}
         columns = {norm(part) for f in doc_facts.facts for part in f.column.split(" / ")
                    if f.table_kind != PROSE and not _GENERIC_COLUMN.match(norm(part))}
-        cached = sorted({*doc_facts.labels_longest_first, *prose, *columns} - doc_facts.self_names,
+        kinds = {kind_name(f.table_kind) for f in doc_facts.facts}
+        cached = sorted({*doc_facts.labels_longest_first, *prose, *columns, *kinds} - doc_facts.self_names - {""},
                         key=len, reverse=True)
         doc_facts._verify_names = cached
     return cached
@@ -83,6 +84,7 @@ def _fact_names(f: Fact) -> set[str]:
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
     if f.row_label.startswith(_TOTALS) or f.row_label.endswith(_TOTALS):
         names |= {norm(part) for part in f.column.split(" / ") if not _GENERIC_COLUMN.match(norm(part))}
+        names.add(kind_name(f.table_kind))  # the 三公经费表's 合计 is the 三公经费
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
     return {n for n in names if n}
@@ -110,10 +112,19 @@ def same_figure(m: Mention, f: Fact) -> bool:
     return f.value != 0 and _step(m.value, unit) > _step(f.value, f.unit) and equal_figures(m.value, unit, f.value, f.unit)
 
 
+def kind_name(table_kind: str) -> str:
+    """What a table is about, from its kind: 三公经费表 → 三公经费 (empty for 其他表 and prose)."""
+    return "" if table_kind in ("其他表", PROSE) else norm(table_kind.removesuffix("表").removesuffix("总"))
+
+
+# A cited source in parentheses names tables and pages, not what the sentence says a figure is.
+_SOURCE_NOTE = re.compile(r"（第\d+页[^）]*）|《[^》]*》")
+
+
 def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     """Whether one number is supported, and by what."""
-    sentence = norm(_sentence_at(draft, m.start))
-    clause = norm(_clause_at(draft, m.start))
+    sentence = norm(_SOURCE_NOTE.sub("", _sentence_at(draft, m.start)))
+    clause = norm(_SOURCE_NOTE.sub("", _clause_at(draft, m.start)))
     # The figure's own clause decides when it names a row ("公务接待费9.00万元，公务用车…1.00万元"
     # must not let each figure borrow the other's name); otherwise its sentence does.
     where = clause if any(_named(d, clause) for d in ev.docs) else sentence

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.answer import Answer
 from app.llm import stream_text
-from app.ui.labels import STATUS, fmt_amount, md_escape, status_line
+from app.ui.labels import STATUS, flagged_markdown, fmt_amount, md_escape, status_line
 from app.ui.scope import Target, ask_in_scope, scope_label, units_outside
 from app.ui.sidebar import Sidebar
 from app.ui.sources import citation_rows, figure_citation
@@ -112,9 +112,7 @@ def show_answer(side: Sidebar, answer: Answer, latest: bool) -> None:
         label = f"{cited.row}（{cited.column}）" if cited and cited.row else "答案中的数字"
         st.metric(label, fmt_amount(answer.value, answer.unit), border=True, width="content",
                   help=f"出自《{cited.table}》第{cited.page}页" if cited else None)
-    body = md_escape(answer.answer)
-    for n in bad:  # the reader sees which figure is not backed by the documents
-        body = body.replace(md_escape(n.text), f":orange-background[{md_escape(n.text)}]")
+    body = flagged_markdown(answer.answer, [n.text for n in bad])  # unsupported figures marked where they stand
     if latest and side.settings.llm != "none":
         st.write_stream(_stream(body))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from store.models import Document
@@ -52,6 +53,22 @@ def md_escape(text: str) -> str:
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
     escaped = re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", escaped)  # "1." at a line start would become a list
     return escaped.replace("\n", "  \n")
+
+
+def flagged_markdown(text: str, flagged: Sequence[str]) -> str:
+    """Answer text as markdown with each flagged figure (an unsupported number) on an orange background."""
+    # Placeholders from the private-use area survive escaping untouched; the figures go back in afterwards.
+    marks = {}
+    for i, figure in enumerate(dict.fromkeys(f for f in flagged if f)):
+        mark = f"\ue000{i}\ue001"
+        if figure in text:
+            text = text.replace(figure, mark)
+            shown = _MD_SPECIAL.sub(r"\\\1", figure)
+            marks[mark] = f":orange-background[{shown}]"
+    out = md_escape(text)
+    for mark, marked in marks.items():
+        out = out.replace(mark, marked)
+    return out
 
 
 def llm_label(spec: str) -> str:

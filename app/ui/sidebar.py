@@ -32,18 +32,18 @@ class Sidebar:
     years: list[int]
 
 
-def render(default_home: str) -> Sidebar:
+def render() -> Sidebar:
     """Draw the sidebar (settings are chosen first but drawn last) and return its choices."""
     bar = st.sidebar
     upload_box, docs_box, scope_box = bar.container(), bar.container(), bar.container()
     settings_box = bar.expander("设置", expanded=False, icon=":material/settings:")
-    home = settings_box.text_input("数据文件夹", value=default_home, key="home",
-                                   help="加载的文件和数字都保存在这个文件夹里；换一个文件夹就是另一套数据。")
     try:
-        settings = settings_for(home.strip() or default_home)
-        service, problem = service_for(settings)
+        default_home = str(settings_for().home)  # BUDGETQA_HOME, else the per-user data folder
+        home = settings_box.text_input("数据文件夹", value=default_home, key="home",
+                                       help="加载的文件和数字都保存在这个文件夹里；换一个文件夹就是另一套数据。")
+        service, problem = service_for(settings_for(home.strip() or default_home))
     except (BudgetQAError, ValueError) as exc:  # a bad BUDGETQA_* value or an unusable folder
-        st.error(f"无法打开数据文件夹“{home}”：{exc}", icon=":material/error:")
+        st.error(f"无法打开数据：{exc}", icon=":material/error:")
         st.stop()
     if problem:
         st.warning(problem, icon=":material/warning:")
