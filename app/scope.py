@@ -70,8 +70,10 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
     if not docs:
         return Scope((), refusal="还没有加载任何文件")
     if doc_hint:
-        hinted = [d for d in docs if d.doc_id.startswith(doc_hint) or d.unit_name == doc_hint or doc_hint in aliases(d.unit_name)]
-        docs = hinted or docs
+        docs = [d for d in docs if d.doc_id.startswith(doc_hint) or d.unit_name == doc_hint
+                or doc_hint in aliases(d.unit_name)]
+        if not docs:  # a scope that matches nothing must not quietly widen to everything
+            return Scope((), refusal=f"没有加载“{doc_hint}”的文件")
     named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
     stranger = _stranger_unit(question, documents) if strict_units else ""
     if stranger:

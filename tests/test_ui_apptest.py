@@ -1,0 +1,463 @@
+"""The Streamlit page, driven by streamlit.testing's AppTest, and the pure helpers under app/ui.
+
+The page runs on a data folder with the bundled Xinzhou sample (ingested once per module): the sidebar
+lists it, a question gets its verified figure with badge and source, a question the documents cannot
+answer is refused, the scope filter reaches service.ask, uploads report each bad file and go on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from app.answer import Answer, Citation, NumberCheck
+from app.service import Service
+from app.settings import load_settings
+from app.ui import charts, facts, labels, scope, sources
+from app.ui.upload import ingest_uploads
+from store.models import Document, Fact
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+XINZHOU = ROOT / "examples" / "xinzhou_commerce_2024_budget.pdf"
+PUTUO_OFFICE = ROOT.parent / "shared" / "samples" / "putuo_gov_office_2025_budget.pdf"
+UNIT = "忻州市商务局"
+
+_spec = importlib.util.spec_from_file_location("bad_pdfs", ROOT / "tests" / "fixtures" / "bad_pdfs.py")
+assert _spec and _spec.loader
+bad_pdfs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bad_pdfs)  # loaded by path, as tests/test_bad_pdfs_fixture.py does
+
+
+def _ingested_home(folder: Path, *pdfs: Path) -> Path:
+    service = Service(load_settings(home=folder))
+    try:
+        assert [r.status for r in service.ingest(list(pdfs))] == ["ingested"] * len(pdfs)
+    finally:
+        service.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the Xinzhou 2024 unit budget ingested."""
+    return _ingested_home(tmp_path_factory.mktemp("ui_home"), XINZHOU)
+
+
+def _app(home: Path, monkeypatch: pytest.MonkeyPatch, llm: str = "none") -> AppTest:
+    monkeypatch.setenv("BUDGETQA_HOME", str(home))
+    monkeypatch.setenv("BUDGETQA_LLM", llm)
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def app(home: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page, run once, on the Xinzhou data folder."""
+    return _app(home, monkeypatch)
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="question").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _last_answer(at: AppTest):
+    return at.chat_message[-1]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def test_sidebar_lists_the_loaded_document(app: AppTest) -> None:
+    sidebar = _texts(app.sidebar.markdown)
+    assert UNIT in sidebar
+    assert "2024年 · 单位预算" in sidebar
+    assert "34页 · 19张表 · 813个数字" in _texts(app.sidebar.caption)
+    assert app.sidebar.subheader[1].value == "② 已加载的文件（1）"
+
+
+def test_sidebar_shows_data_folder_and_offline_mode(app: AppTest, home: Path) -> None:
+    assert app.text_input(key="home").value == str(home)
+    assert "离线模式" in _texts(app.sidebar.caption)
+
+
+def test_first_visit_offers_example_questions(app: AppTest) -> None:
+    labels_ = [b.label for b in app.button]
+    assert {"公务接待费是多少？", "基本支出占比多少？", "三公经费指什么？", "2025年公务接待费是多少？"} <= set(labels_)
+    assert "已核验" in _texts(app.markdown)  # the legend of the three badges
+
+
+def test_a_bad_setting_is_explained_not_a_traceback(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETQA_HOME", str(home))
+    monkeypatch.setenv("BUDGETQA_WORKERS", "zero")
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception
+    assert "无法打开数据" in at.error[0].value and "workers" in at.error[0].value
+
+
+# ---------------------------------------------------------------- asking
+
+
+def test_figure_question_gets_verified_answer_with_source(app: AppTest) -> None:
+    _ask(app, "公务接待费是多少")
+    answer = _last_answer(app)
+    text = _texts(answer.markdown)
+    assert "1.00万元" in text
+    assert ":green-badge[:material/verified: 已核验]" in text
+    assert answer.metric[0].value == "1.00 万元"
+    assert answer.metric[0].label == "公务接待费（2024年预算数 / 合计）"
+    source = answer.expander[0]
+    assert source.label == "来源：第18页《2024年财政拨款安排“三公”经费支出预算表》"
+    rows = source.table[0].value
+    assert list(rows["页码"]) == ["第18页"]
+    assert list(rows["行"]) == ["公务接待费"] and list(rows["数值"]) == ["1.00"]
+    assert list(rows["单位"]) == [UNIT]
+    assert len(source.get("image")) == 1  # the page crop, cell highlighted
+    assert not app.get("button") or "公务接待费是多少？" not in [b.label for b in app.button]  # examples gone
+
+
+def test_question_the_documents_cannot_answer_is_refused(app: AppTest) -> None:
+    _ask(app, "2025年公务接待费是多少？")
+    text = _texts(_last_answer(app).markdown)
+    assert "无法回答" in text and "已核验" not in text
+    assert "文件中没有相关信息" in text
+    assert not _last_answer(app).metric and not _last_answer(app).expander
+
+
+def test_example_button_asks_its_question(app: AppTest) -> None:
+    next(b for b in app.button if b.label == "2025年公务接待费是多少？").click().run()
+    assert _texts(app.chat_message[0].markdown) == "2025年公务接待费是多少？"
+    assert "无法回答" in _texts(app.chat_message[1].markdown)
+
+
+def test_history_keeps_earlier_answers_with_sources_folded(app: AppTest) -> None:
+    _ask(app, "公务接待费是多少")
+    _ask(app, "2025年公务接待费是多少？")
+    assert [m.name for m in app.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert "1.00万元" in _texts(app.chat_message[1].markdown)
+    assert app.chat_message[1].expander[0].proto.expanded is False  # the newest answer alone shows its sources open
+    assert app.chat_message[3].expander == [] or app.chat_message[3].expander[0].proto.expanded
+
+
+def test_unverified_answer_flags_its_numbers(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = "这个数字属于“公务用车运行维护费”（第18页），不是句中所说的项目"
+    draft = Answer("公务接待费是多少", "unverified", "公务接待费为9.00万元。", None, None,
+                   (NumberCheck("9.00万元", Decimal("9.00"), "万元", False, (), problem),),
+                   notes=("LLM修正后仍有无法核实的数字：9.00万元，已用⚠标出，未核验",))
+    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None: draft)
+    _ask(app, "公务接待费是多少")
+    answer = _last_answer(app)
+    text = _texts(answer.markdown)
+    assert ":orange-badge[:material/warning: 未核验]" in text and "已核验" not in text
+    assert ":orange-background[9.00万元]" in text  # the unsupported figure is marked where it stands
+    assert problem in _texts(answer.warning)
+    assert "已用⚠标出" in _texts(answer.caption)
+
+
+def test_text_question_cites_passages(app: AppTest) -> None:
+    _ask(app, "三公经费指什么？")
+    answer = _last_answer(app)
+    assert "因公出国" in _texts(answer.markdown)
+    assert "第34页" in list(answer.expander[0].table[0].value["页码"])
+
+
+def test_streaming_when_an_llm_is_configured(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.service.make_chat_model", lambda *a, **k: None)  # no model, no network
+    at = _app(home, monkeypatch, llm="openai:test-model")
+    assert "大模型：openai:test-model" in _texts(at.sidebar.caption)
+    _ask(at, "公务接待费是多少")
+    assert "1.00万元" in _texts(_last_answer(at).markdown)
+
+
+def test_unusable_llm_setting_opens_offline_and_says_why(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(home, monkeypatch, llm="nosuch:model")
+    assert "大模型设置无法使用，已改用离线模式" in _texts(at.warning)
+    assert "离线模式" in _texts(at.sidebar.caption)
+    _ask(at, "公务接待费是多少")
+    assert "1.00万元" in _texts(_last_answer(at).markdown)
+
+
+# ---------------------------------------------------------------- scope
+
+
+def test_scope_filter_passes_the_chosen_unit_to_the_service(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str | None]] = []
+    real = Service.ask
+
+    def spy(self, question, doc=None):
+        calls.append((question, doc))
+        return real(self, question, doc)
+
+    monkeypatch.setattr(Service, "ask", spy)
+    app.multiselect(key="scope_units").set_value([UNIT]).run()
+    _ask(app, "公务接待费是多少")
+    assert calls == [("公务接待费是多少", UNIT)]
+    assert _texts(app.chat_message[0].caption) == f"问答范围：{UNIT}"
+    assert "1.00万元" in _texts(_last_answer(app).markdown)
+
+
+def test_year_filter_that_keeps_the_unit_whole_still_asks_by_unit(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str | None] = []
+    real = Service.ask
+    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None: calls.append(doc) or real(self, q, doc))
+    app.multiselect(key="scope_years").set_value([2024]).run()
+    _ask(app, "公务接待费是多少")
+    assert calls == [UNIT]
+    assert _texts(app.chat_message[0].caption) == "问答范围：2024年"
+
+
+@pytest.mark.slow
+def test_scope_filter_chooses_between_two_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not PUTUO_OFFICE.exists():
+        pytest.skip(f"{PUTUO_OFFICE} is absent: the real samples live in ../shared, outside this repo")
+    at = _app(_ingested_home(tmp_path, XINZHOU, PUTUO_OFFICE), monkeypatch)
+    office = "上海市普陀区人民政府办公室"
+    assert set(at.multiselect(key="scope_units").options) == {UNIT, office}
+    at.multiselect(key="scope_units").set_value([office]).run()
+    _ask(at, "公务接待费是多少")
+    text = _texts(_last_answer(at).markdown)
+    assert "28.50万元" in text and "1.00万元" not in text
+    at.multiselect(key="scope_units").set_value([UNIT]).run()
+    _ask(at, "公务接待费是多少")
+    text = _texts(_last_answer(at).markdown)
+    assert "1.00万元" in text and "28.50万元" not in text
+    _ask(at, "普陀区人民政府办公室的公务接待费是多少")  # names a unit the filter leaves out
+    assert office in _texts(_last_answer(at).warning)
+
+
+DOCS = (
+    Document("a1" * 32, "a.pdf", "甲市财政局", 2023, "预算", "单位", 10),
+    Document("a2" * 32, "b.pdf", "甲市财政局", 2024, "预算", "单位", 10),
+    Document("b1" * 32, "c.pdf", "乙区商务委员会", 2024, "决算", "部门", 10),
+)
+
+
+@pytest.mark.parametrize(
+    ("units", "years", "expected"),
+    [
+        ((), (), [None]),  # no filter: one question over everything
+        (("甲市财政局",), (), ["甲市财政局"]),  # one unit: its name, so the question's year picks the document
+        (("甲市财政局", "乙区商务委员会"), (), ["甲市财政局", "乙区商务委员会"]),  # several units: asked per unit
+        (("甲市财政局",), (2024,), ["a2" * 32]),  # part of a unit: asked per document
+        ((), (2024,), ["a2" * 32, "乙区商务委员会"]),
+        (("乙区商务委员会",), (2023,), []),  # nothing in scope: nothing asked
+    ],
+)
+def test_ask_targets(units, years, expected) -> None:
+    assert [t.doc for t in scope.ask_targets(DOCS, units, years)] == expected
+
+
+def test_units_outside_the_scope_are_noticed() -> None:
+    assert scope.units_outside("乙区商务委员会的公务接待费是多少", DOCS, DOCS[:2]) == ["乙区商务委员会"]
+    assert scope.units_outside("公务接待费是多少", DOCS, DOCS[:2]) == []
+
+
+# ---------------------------------------------------------------- upload and remove
+
+
+def test_upload_reports_each_file_and_goes_on(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    truncated = bad_pdfs.truncated(bad).read_bytes()
+    service = Service(load_settings(home=tmp_path / "home"))
+    seen: list[tuple[int, str, int, int]] = []
+    try:
+        outcomes = ingest_uploads(service, [
+            ("说明.pdf", "这不是PDF".encode()),
+            ("半截.pdf", truncated),
+            ("C:\\预算\\xinzhou.pdf", XINZHOU.read_bytes()),
+            ("xinzhou副本.pdf", XINZHOU.read_bytes()),
+        ], lambda *event: seen.append(event))
+        assert [o.status for o in outcomes] == ["failed", "failed", "ingested", "skipped"]
+        assert outcomes[0].message == "说明.pdf：不是PDF文件，请上传预算/决算公开的PDF"
+        assert outcomes[1].message == "半截.pdf：PDF文件已损坏或不完整，请重新下载后再上传"
+        assert outcomes[2].message == "xinzhou.pdf：已加载 — 忻州市商务局 · 2024年 · 单位预算，34页 · 19张表 · 813个数字"
+        assert outcomes[3].message.startswith("xinzhou副本.pdf：已经加载过")
+        assert (2, "xinzhou.pdf", 34, 34) in seen  # per-page progress of the good file
+        assert [d.unit_name for d in service.documents()] == [UNIT]
+        assert service.pdf_path(service.documents()[0].doc_id)  # archived: sources can show its pages
+    finally:
+        service.close()
+
+
+def test_upload_and_remove_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _app(tmp_path, monkeypatch)
+    assert "还没有加载文件。" in _texts(at.sidebar.caption)
+    at.file_uploader[0].set_value([("xinzhou.pdf", XINZHOU.read_bytes(), "application/pdf"),
+                                   ("坏文件.pdf", b"%PDF-1.4 broken", "application/pdf")]).run()
+    at.button(key="load_files").click().run()
+    assert not at.exception, at.exception
+    assert "坏文件.pdf：PDF文件已损坏或不完整" in _texts(at.sidebar.error)
+    assert "xinzhou.pdf：已加载 — 忻州市商务局" in _texts(at.sidebar.success)
+    assert UNIT in _texts(at.sidebar.markdown)
+
+    remove = next(b for b in at.sidebar.button if b.key and b.key.startswith("rm_"))
+    remove.click().run()
+    assert "确定删除“忻州市商务局 · 2024年 · 单位预算”吗" in _texts(at.sidebar.warning)
+    next(b for b in at.sidebar.button if b.label == "取消").click().run()
+    assert UNIT in _texts(at.sidebar.markdown)  # cancelled: still there
+
+    next(b for b in at.sidebar.button if b.key and b.key.startswith("rm_")).click().run()
+    next(b for b in at.sidebar.button if b.label == "确定删除").click().run()
+    assert "还没有加载文件。" in _texts(at.sidebar.caption)
+    assert Service(load_settings(home=tmp_path)).documents() == []
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- facts and charts tabs
+
+
+def test_facts_tab_filters_and_downloads(app: AppTest) -> None:
+    assert len(app.dataframe[0].value) == 813
+    app.text_input(key="facts_text").set_value("公务接待费").run()
+    table = app.dataframe[0].value
+    assert set(table["行"]) == {"公务接待费"} and "1.00" in set(table["数值"])
+    app.text_input(key="facts_text").set_value("").run()
+    app.multiselect(key="facts_kinds").set_value(["三公经费表"]).run()
+    assert len(app.dataframe[0].value) == 16
+    assert [b.label for b in app.get("download_button")][0] == "下载 CSV"
+
+
+def test_charts_tab_draws_the_four_breakdowns(app: AppTest) -> None:
+    assert len(app.get("vega_lite_chart")) == 4
+    titles = _texts(app.tabs[2].markdown)
+    for title in ("支出按功能分类", "基本支出与项目支出", "人员经费与公用经费", "“三公”经费构成"):
+        assert title in titles
+    assert "2024年《2024年预算支出总表》第10页" in _texts(app.tabs[2].caption)
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def _fact(kind: str, title: str, label: str, column: str, value: str, unit: str = "万元", code: str | None = None,
+          doc: str = "d") -> Fact:
+    return Fact(f"{doc}{kind}{label}{column}", doc, kind, title, 3, (0, 0, 1, 1), code, label, (label,), column,
+                Decimal(value), unit, value)
+
+
+def _year(doc: str, year: int, scale: str, unit: str) -> tuple[Document, list[Fact]]:
+    d = Document(doc, f"{year}.pdf", "甲市财政局", year, "预算", "单位", 20)
+    t1, t2, t3 = f"{year}年支出总表", f"{year}年基本支出表", f"{year}年三公经费表"
+    rows = [
+        _fact("支出总表", t1, "合计", "本年 / 合计", f"{3 * int(scale)}", unit, "合计", doc),
+        _fact("支出总表", t1, "合计", "本年 / 基本支出", f"{2 * int(scale)}", unit, "合计", doc),
+        _fact("支出总表", t1, "合计", "本年 / 项目支出", scale, unit, "合计", doc),
+        _fact("支出总表", t1, "一般公共服务支出", "本年 / 合计", f"{2 * int(scale)}", unit, "201", doc),
+        _fact("支出总表", t1, "一般公共服务支出", "本年 / 基本支出", scale, unit, "201", doc),
+        _fact("支出总表", t1, "人大事务", "本年 / 合计", scale, unit, "20101", doc),
+        _fact("支出总表", t1, "住房保障支出", "本年 / 合计", scale, unit, "221", doc),
+        _fact("基本支出经济分类表", t2, "合 计", "人员经费", scale, unit, None, doc),
+        _fact("基本支出经济分类表", t2, "合 计", "公用经费", scale, unit, None, doc),
+        _fact("三公经费表", t3, "公务接待费", "三公经费预算数", "1.00", "万元", None, doc),
+        _fact("三公经费表", t3, "公务用车购置及运行费", "三公经费预算数", "9.00", "万元", None, doc),
+        _fact("三公经费表", t3, "（1）公务用车购置费", "三公经费预算数", "0", "万元", None, doc),
+        _fact("三公经费表", t3, "②公务用车运行维护费", "三公经费预算数", "9.00", "万元", None, doc),
+        _fact("三公经费表", t3, "机关运行经费", "三公经费预算数", "50", "万元", None, doc),
+    ]
+    return d, rows
+
+
+def test_charts_compare_years_of_one_unit_in_wan_yuan() -> None:
+    drawn = charts.unit_charts([_year("y25", 2025, "20000", "元"), _year("y24", 2024, "3", "万元")])
+    by_key = {c.key: [(b.series, b.category, b.value) for b in c.bars] for c in drawn}
+    assert by_key["function"] == [("2024年", "201 一般公共服务支出", Decimal(6)), ("2024年", "221 住房保障支出", Decimal(3)),
+                                  ("2025年", "201 一般公共服务支出", Decimal(4)), ("2025年", "221 住房保障支出", Decimal(2))]
+    assert by_key["basic"] == [("2024年", "基本支出", 6), ("2024年", "项目支出", 3),
+                               ("2025年", "基本支出", 4), ("2025年", "项目支出", 2)]
+    assert by_key["personnel"][:2] == [("2024年", "人员经费", 3), ("2024年", "公用经费", 3)]
+    # the two car items replace their sum; 机关运行经费 is not a 三公 item
+    assert [c for s, c, _ in by_key["sangong"] if s == "2024年"] == ["公务接待费", "公务用车购置费", "公务用车运行维护费"]
+    frame = charts.chart_frame(drawn[0])
+    assert list(frame.columns) == ["项目", "年度", "金额（万元）", "页码", "表格"]
+    assert frame["金额（万元）"].dtype == float
+
+
+def test_charts_say_what_is_missing() -> None:
+    d = Document("x", "x.pdf", "甲市财政局", 2024, "预算", "单位", 1)
+    assert all(not c.bars and c.missing for c in charts.unit_charts([(d, [])]))
+
+
+def test_facts_export_keeps_exact_digits_and_opens_in_excel() -> None:
+    d = Document("d", "d.pdf", "甲市财政局", 2024, "预算", "单位", 1)
+    frame = facts.facts_frame([_fact("三公经费表", "三公表", "公务接待费", "合计", "1.00", doc="d")], [d])
+    data = facts.csv_bytes(frame)
+    assert data.startswith("\ufeff".encode())  # the BOM Excel needs for Chinese text
+    assert "甲市财政局,2024,单位预算,三公经费表,三公表,3,,公务接待费,公务接待费,合计,1.00,万元" in data.decode("utf-8-sig")
+    if not facts.HAS_EXCEL:
+        assert facts.excel_bytes(frame) is None
+        return
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(facts.excel_bytes(frame))).active
+    assert sheet["K1"].value == "数值" and sheet["K2"].value == 1.0
+
+
+def test_highlight_is_drawn_on_the_cited_cell() -> None:
+    page = Image.new("RGB", (int(595 * 2), int(842 * 2)), "white")  # a 595×842pt page at 144 dpi
+    crop = sources.highlight_crop(page, (100, 300, 150, 315), resolution=144)
+    assert crop.size == (1190, round((315 + 60) * 2) - round((300 - 120) * 2))
+    # the cell is x 100–150pt → 200–300px; y 300–315pt → 240–270px below the crop's top (180pt)
+    assert crop.getpixel((250, 255))[2] < 200  # filled yellow
+    assert crop.getpixel((200 - 1, 255))[0] > 200 and crop.getpixel((200 - 1, 255))[1] < 80  # red outline
+    assert crop.getpixel((10, 10)) == (255, 255, 255)  # elsewhere untouched
+    assert sources.region_around((100, 10, 150, 30), 595, 842) == (0, 0, 595, 90)
+
+
+def test_figure_citation_is_the_one_with_the_answer_value() -> None:
+    def cite(row: str, value: str) -> Citation:
+        return Citation("d", "甲市财政局", 2024, 3, "表", row, "合计", value)
+
+    answer = Answer("q", "verified", "…", Decimal("1.00"), "万元", citations=(cite("合计", "10.00"), cite("接待", "1.00")))
+    assert sources.figure_citation(answer).row == "接待"
+    assert sources.citation_rows([cite("接待", "1.00")])[0]["页码"] == "第3页"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. 第一项\n2. 第二项", "1\\. 第一项  \n2\\. 第二项"),
+        ("成本$5，增长*3*", "成本\\$5，增长\\*3\\*"),
+        (":green[假]", "\\:green\\[假\\]"),
+    ],
+)
+def test_answer_text_is_shown_as_written(text: str, expected: str) -> None:
+    assert labels.md_escape(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "expected"),
+    [
+        ("not_pdf", "not a PDF (no %PDF header)", "不是PDF文件，请上传预算/决算公开的PDF"),
+        ("encrypted", "encrypted PDF: remove the password and ingest again", "PDF有密码保护，请去掉密码后再上传"),
+        ("scanned", "scanned pages without a text layer (pages 1-3): OCR is needed first",
+         "扫描件，没有可读取的文字（第1-3页），需要先做文字识别（OCR）"),
+        ("odd", "something new", "无法加载（something new）"),
+    ],
+)
+def test_ingest_reasons_in_chinese(code: str, reason: str, expected: str) -> None:
+    assert labels.reason_zh(code, reason) == expected
+
+
+def test_unsupported_figures_are_marked_in_the_text() -> None:
+    assert labels.flagged_markdown("9.00万元，另有1.00万元", ["9.00万元"]) == ":orange-background[9.00万元]，另有1.00万元"
+    assert labels.flagged_markdown("增长*3%*", ["3%"]) == "增长\\*:orange-background[3%]\\*"
+
+
+def test_amounts_keep_the_documents_digits() -> None:
+    assert labels.fmt_amount(Decimal("82096797.42"), "元") == "82,096,797.42 元"
+    assert labels.fmt_amount(Decimal("1.00"), "万元") == "1.00 万元"
+    assert labels.fmt_amount(Decimal("54.67"), "%") == "54.67%"
