@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import permutations
 
 from app.answer import NumberCheck
@@ -79,7 +81,8 @@ _TOTALS = ("合计", "总计", "小计")
 _GENERIC_COLUMN = re.compile(r"^(\d{4}年?)?(预算数|决算数|合计|小计|金额|支出|收入|本年|上年|项目|预算|.)?$|^\d{4}年?.{0,2}$")
 
 
-def _fact_names(f: Fact) -> set[str]:
+@lru_cache(maxsize=100_000)
+def _fact_names(f: Fact) -> frozenset[str]:
     """What a fact is about: its row label and path, and for a total row its column (基本支出 …)."""
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
     if f.row_label.startswith(_TOTALS) or f.row_label.endswith(_TOTALS):
@@ -87,7 +90,7 @@ def _fact_names(f: Fact) -> set[str]:
         names.add(kind_name(f.table_kind))  # the 三公经费表's 合计 is the 三公经费
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
-    return {n for n in names if n}
+    return frozenset(n for n in names if n)
 
 
 def _step(value: Decimal, unit: str | None) -> Decimal:
@@ -112,6 +115,45 @@ def same_figure(m: Mention, f: Fact) -> bool:
     return f.value != 0 and _step(m.value, unit) > _step(f.value, f.unit) and equal_figures(m.value, unit, f.value, f.unit)
 
 
+class _ValueIndex:
+    """A document's facts sorted by value in a base unit (元 for money), so a figure finds its equals
+    and the facts it may be a rounding of without scanning every fact."""
+
+    def __init__(self, facts: Sequence[Fact]) -> None:
+        self.by_family: dict[str, tuple[list[Decimal], list[Fact]]] = {}
+        self.by_raw: dict[Decimal, list[Fact]] = {}
+        pairs: dict[str, list[tuple[Decimal, int, Fact]]] = {}
+        for i, f in enumerate(facts):
+            family, base = _base(f.value, f.unit)
+            pairs.setdefault(family, []).append((base, i, f))
+            self.by_raw.setdefault(f.value, []).append(f)
+        for family, items in pairs.items():
+            items.sort(key=lambda x: (x[0], x[1]))
+            self.by_family[family] = ([b for b, _, _ in items], [f for _, _, f in items])
+
+    def near(self, m: Mention) -> list[Fact]:
+        """Facts equal to the figure, or within half its last printed digit (the candidates same_figure decides)."""
+        if m.value is None:
+            return []
+        if m.unit is None:  # a bare figure is read in each fact's own unit
+            return self.by_raw.get(m.value, [])
+        family, base = _base(m.value, m.unit)
+        values, facts = self.by_family.get(family, ([], []))
+        half = _step(m.value, m.unit) / 2
+        return facts[bisect_left(values, base - half): bisect_right(values, base + half)]
+
+
+def _base(value: Decimal, unit: str) -> tuple[str, Decimal]:
+    return ("money", value * MONEY[unit]) if unit in MONEY else (unit, value)
+
+
+def _value_index(doc_facts: DocFacts) -> _ValueIndex:
+    index = getattr(doc_facts, "_value_index", None)
+    if index is None:
+        index = doc_facts._value_index = _ValueIndex(doc_facts.facts)
+    return index
+
+
 def kind_name(table_kind: str) -> str:
     """What a table is about, from its kind: 三公经费表 → 三公经费 (empty for 其他表 and prose)."""
     return "" if table_kind in ("其他表", PROSE) else norm(table_kind.removesuffix("表").removesuffix("总"))
@@ -128,12 +170,14 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     # The figure's own clause decides when it names a row ("公务接待费9.00万元，公务用车…1.00万元"
     # must not let each figure borrow the other's name); otherwise its sentence does.
     where = clause if any(_named(d, clause) for d in ev.docs) else sentence
-    equal = [(d, f) for d in ev.docs for f in d.facts if same_figure(m, f)]
+    equal = [(d, f) for d in ev.docs for f in _value_index(d).near(m) if same_figure(m, f)]
+    names_in_sentence = False
     if equal:
         names_in_sentence = any(_tokens(sentence, _all_names(d)) for d in ev.docs)
         columns = [w for w in _COLUMN_WORDS if w in where]
+        tokens_of = {id(d): set(_tokens(where, _all_names(d))) for d in ev.docs}
         for d, f in equal:
-            tokens = set(_tokens(where, _all_names(d)))
+            tokens = tokens_of[id(d)]
             names = _fact_names(f) - d.self_names  # "忻州市商务局" heads its own project table's total row
             if f.table_kind != PROSE and columns and not any(w in f.column or w in f.row_label for w in columns):
                 continue  # "基本支出为…" is not the row's 合计 or 人员经费
