@@ -179,6 +179,8 @@ def _read_page(raw, number: int) -> Page:
     page = raw.filter(_upright)
     found = page.find_tables()  # line strategy: rulings drawn as lines or thin rects
     tables = [t for t in (_grid(t, number) for t in found) if t is not None]
+    if not tables:
+        tables = _unruled_tables(page, number)
     boxes = [t.bbox for t in tables]
     lines = [
         Line(text=ln["text"].strip(), bbox=(ln["x0"], ln["top"], ln["x1"], ln["bottom"]), size=_size(ln))
@@ -194,6 +196,59 @@ def _read_page(raw, number: int) -> Page:
         char_count=len(page.chars),
         image_count=len(raw.images),
     )
+
+
+_FIGURE_CELL = re.compile(r"^-?[\d,]+\.\d+$|^-?\d{1,3}(,\d{3})+$")
+TEXT_SETTINGS = {"vertical_strategy": "text", "horizontal_strategy": "text", "min_words_vertical": 2}
+_ISSUER_LINE = re.compile(r"单位\s*[:：]|编制(单位|部门)")
+HEADER_BAND = 60  # points above an unruled table searched for its column headers
+
+
+def _unruled_tables(page, number: int) -> list[RawTable]:
+    """Tables drawn without rulings, found by text alignment; their headers read from the words above."""
+    out = []
+    for table in page.find_tables(TEXT_SETTINGS):
+        rows = table.extract()
+        figures = sum(1 for row in rows for cell in row if cell and _FIGURE_CELL.match(cell.strip()))
+        if len(rows) < 2 or len(rows[0]) < 2 or figures < 3:
+            continue  # aligned prose, not a table of figures
+        grid = _grid(table, number)
+        if grid is None:
+            continue
+        header = _header_from_words(page, grid, number)
+        rows_out = ((header,) if header else ()) + tuple(r for r in grid.rows if any(c and c.text for c in r))
+        out.append(RawTable(page=number, bbox=grid.bbox, rows=rows_out, col_x=grid.col_x))
+    return out
+
+
+def _header_from_words(page, grid: RawTable, number: int) -> tuple[Cell | None, ...] | None:
+    """One header row: the words just above the table, each under the column its centre falls in."""
+    x0, top, x1, _ = grid.bbox
+    start = max(0, top - HEADER_BAND)
+    for ln in page.extract_text_lines(strip=True):
+        if start <= ln["top"] < top and _ISSUER_LINE.search(ln["text"]):
+            start = ln["bottom"] + 0.5  # the header starts below the "单位名称：… 单位：万元" line
+    band = page.within_bbox((0, start, page.width, top - 0.5), strict=False)
+    words = band.extract_words(keep_blank_chars=False)
+    if not words:
+        return None
+    edges = list(grid.col_x) + [x1]
+    # Figures are right-aligned and headers centred: a header word belongs to the column whose cells'
+    # centre is nearest to its own, among the columns it overlaps.
+    centres = []
+    for i in range(len(grid.col_x)):
+        boxes = [r[i].bbox for r in grid.rows if i < len(r) and r[i] is not None and r[i].text]
+        centres.append(sum((b[0] + b[2]) / 2 for b in boxes) / len(boxes) if boxes else (edges[i] + edges[i + 1]) / 2)
+    texts: list[list[str]] = [[] for _ in grid.col_x]
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        centre = (w["x0"] + w["x1"]) / 2
+        if centre < x0 - 20 or centre > x1 + 40:
+            continue
+        texts[min(range(len(centres)), key=lambda i: abs(centres[i] - centre))].append(w["text"])
+    if not any(texts):
+        return None
+    return tuple(Cell(text=join_wrapped(" ".join(t)), bbox=(edges[i], top - HEADER_BAND, edges[i + 1], top))
+                 for i, t in enumerate(texts))
 
 
 def _size(line: dict) -> float:

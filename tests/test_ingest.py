@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,12 @@ def test_metadata_never_comes_from_the_file_name(tmp_path):
     shutil.copy(XINZHOU, renamed)
     doc = pipeline.parse_file(renamed).document
     assert (doc.unit_name, doc.year, doc.kind) == ("忻州市商务局", 2024, "预算")
+
+
+def test_a_table_without_rulings_still_yields_its_rows_and_figures(tmp_path):
+    from tests.fixtures.unruled import unruled
+
+    result = pipeline.parse_file(unruled(tmp_path))
+    figures = {(f.row_label, f.value) for f in result.facts if f.table_kind == "三公经费表" and "blank" not in f.flags}
+    assert {("公务接待费", Decimal("1.00")), ("②公务用车运行维护费", Decimal("9.00")), ("合计", Decimal("10.00"))} <= figures
+    assert all(f.unit == "万元" for f in result.facts if f.table_kind == "三公经费表")
