@@ -146,7 +146,7 @@ def _row_identity(run: list[int], roles: _Roles, covered: list, cells: tuple) ->
     raw_code = " ".join(parts)
     code = normalise_code(raw_code) if raw_code else None
     if raw_code and code is None:
-        code, flags = re.sub(r"\s+", "", raw_code) or None, ("code_misprint",)
+        code, flags = raw_code, ("code_misprint",)  # kept as printed ("7 11 02"), flagged for the audit
     if not names:
         # Some producers print "2011301 行政运行" in one cell.
         return code, flags, names

@@ -1,0 +1,63 @@
+"""How the documents print figures and codes, and what they mean."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ingest.facts import column_roles, table_facts
+from ingest.numbers import convert, find_figures, normalise_code, parse_number, unit_of_amounts
+from ingest.pdf import Cell, join_wrapped
+from ingest.tables import GridRow, TableBlock
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1,024.87", "1024.87"), ("60,100", "60100"), ("0", "0"), ("-5.20", "-5.20"), ("(12.00)", "-12.00"),
+    ("371,514,655.00", "371514655.00"), ("", None), ("合计", None), ("1.2.3", None),
+])
+def test_parse_number_keeps_the_printed_digits(text, value):
+    assert parse_number(text) == (Decimal(value) if value else None)
+    if value:
+        assert str(parse_number(text)) == value
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("2011301", "2011301"), ("208 05 02", "2080502"), ("201 13", "20113"), ("201", "201"),
+    ("7 11 02", None), ("12345678", None), ("行政运行", None),
+])
+def test_codes_printed_whole_or_split_are_one_code(text, code):
+    assert normalise_code(text) == code
+
+
+def test_units_and_exact_conversion():
+    assert unit_of_amounts("单位名称：忻州市商务局 单位：万元") == "万元"
+    assert unit_of_amounts("编制单位：上海市普陀区商务委员会 单位:元") == "元"
+    assert convert(Decimal("9501164"), "元", "万元") == Decimal("950.1164")
+    assert convert(Decimal("1.00"), "万元", "元") == Decimal("10000.00")
+
+
+def test_figures_in_a_sentence():
+    figures = find_figures("比上年增长160.97万元，增长18.63%，实有3辆，面积1483.12平方米，总预算1720.00万")
+    assert [(f.amount.value, f.amount.unit) for f in figures] == [
+        (Decimal("160.97"), "万元"), (Decimal("18.63"), "%"), (Decimal("3"), "辆"),
+        (Decimal("1483.12"), "平方米"), (Decimal("1720.00"), "万元")]
+
+
+def test_wrapped_cell_text_is_joined():
+    assert join_wrapped("二十三、灾害防治及应急管理支\n出") == "二十三、灾害防治及应急管理支出"
+    assert join_wrapped("1. 一般公共预算资金") == "1.一般公共预算资金"
+
+
+def _cell(text: str, x: float) -> Cell:
+    return Cell(text, (x, 0, x + 10, 10))
+
+
+def test_a_misprinted_code_is_kept_as_printed_and_flagged():
+    rows = (GridRow(3, (_cell("7 11 02", 0), _cell("其他支出", 10), _cell("5.00", 20))),
+            GridRow(3, (_cell("2011301", 0), _cell("行政运行", 10), _cell("358.46", 20))))
+    table = TableBlock("测试支出表", "支出总表", "万元", (("科目编码",), ("科目名称",), ("合计",)), (), rows, (3,),
+                       (0, 0, 30, 20), False)
+    assert column_roles(table).code == frozenset({0})
+    facts = table_facts("d", 0, table)
+    assert [(f.row_code, f.flags) for f in facts] == [("7 11 02", ("code_misprint",)), ("2011301", ())]
