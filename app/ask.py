@@ -24,6 +24,7 @@ _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|�
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
 _DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 
@@ -36,6 +37,7 @@ class Asker:
         self.store = store
         self._vectors = vectors
         self._doc_facts: dict[str, DocFacts] = {}
+        self._doc_chunks: dict[str, list[Chunk]] = {}
         self.llm = llm  # a LangChain chat model, or None for the offline composer alone
         self.llm_timeout = llm_timeout
 
@@ -45,12 +47,20 @@ class Asker:
             self._doc_facts[doc.doc_id] = DocFacts(doc, self.store.facts(doc.doc_id))
         return self._doc_facts[doc.doc_id]
 
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """A document's passages in order, read once and kept."""
+        if doc_id not in self._doc_chunks:
+            self._doc_chunks[doc_id] = self.store.chunks(doc_id)
+        return self._doc_chunks[doc_id]
+
     def forget(self, doc_id: str | None = None) -> None:
         """Drop cached indexes after documents change."""
         if doc_id:
             self._doc_facts.pop(doc_id, None)
+            self._doc_chunks.pop(doc_id, None)
         else:
             self._doc_facts.clear()
+            self._doc_chunks.clear()
 
     def ask(self, question: str, doc_hint: str | None = None) -> Answer:
         """Answer one question offline; refuse rather than guess."""
@@ -169,15 +179,34 @@ class Asker:
         return Answer(question, "unverified" if any(ch.isdigit() for ch in text) else "verified", text,
                       citations=tuple(citations), notes=("一致性检查的结果，数字为表内比对所得",))
 
+    def _whole_section(self, first: Chunk, limit: int = LISTING_CHARS) -> list[Chunk]:
+        """A list runs on past one passage ("设10个内设机构，包括：（一）…（十）"): the passages that
+        follow under the same heading, up to a limit."""
+        same = [c for c in self.doc_chunks(first.doc_id) if c.kind == "text"
+                and c.metadata.get("headings") == first.metadata.get("headings")]
+        ids = [c.chunk_id for c in same]
+        start = ids.index(first.chunk_id) if first.chunk_id in ids else 0
+        out, size = [], 0
+        for c in same[start:]:
+            if out and size + len(c.text) > limit:
+                break
+            out.append(c)
+            size += len(c.text)
+        return out or [first]
+
     def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]
         terms = _subject_words(text, query)
+        glossary = "名词解释" if query.intent == "definition" else None
+        extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
-                      prefer_section="名词解释" if query.intent == "definition" else None)
+                      prefer_section=glossary, extra=extra)
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}
         chosen: list[Chunk] = [c for c, _ in hits[:TEXT_CHUNKS]]
+        if query.intent in ("listing", "duty"):
+            chosen = self._whole_section(chosen[0]) + [c for c in chosen[1:]]
         first_doc = docs[chosen[0].doc_id]
         body = "\n".join(c.text for c in chosen)
         answer_text = f"据{scope_name(first_doc)}{first_doc.scope}{first_doc.kind}公开文件：\n{body}"

@@ -30,7 +30,7 @@ GLOSSARY = "名词解释"
 
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
            k: int = 8, kinds: Sequence[str] | None = None, terms: Sequence[str] = (),
-           prefer_section: str | None = None) -> list[tuple[Chunk, float]]:
+           prefer_section: str | None = None, extra: Sequence[Chunk] = ()) -> list[tuple[Chunk, float]]:
     """The k passages best matching text within doc_ids (scope narrows before any search), re-ranked
     by the subject terms they contain and, for definitions, by the section they stand in."""
     pool = k * 5
@@ -38,18 +38,15 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
     vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
     fused = dict(rrf([lexical, vector]))
     chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
-    if prefer_section:  # a glossary is short: consider all of it, wherever the search ranked it
-        for doc_id in doc_ids:
-            for c in store.chunks(doc_id):
-                if prefer_section in str(c.metadata.get("headings", "")):
-                    chunks.setdefault(c.chunk_id, c)
+    for c in extra:  # e.g. the whole glossary: short, and worth considering wherever the search ranked it
+        chunks.setdefault(c.chunk_id, c)
     out = []
     for cid, chunk in chunks.items():
         if kinds and chunk.kind not in kinds:
             continue
         body = chunk.text.replace(" ", "")
         score = fused.get(cid, 0.0) + TERM_BONUS * sum(1 for t in terms if t and t in body)
-        score += DEFINES_BONUS * sum(1 for t in terms if t and re.search(rf"{re.escape(t)}[^。]{{0,3}}(主要包括|包括|是指|指|：)", body))
+        score += DEFINES_BONUS * sum(1 for t in terms if t and re.search(rf"{re.escape(t)}[^。]{{0,16}}?(主要包括|包括|是指|指|：)", body))
         in_glossary = GLOSSARY in str(chunk.metadata.get("headings", ""))
         if prefer_section and prefer_section in str(chunk.metadata.get("headings", "")):
             score += SECTION_BONUS

@@ -15,8 +15,10 @@ from app.ui.sidebar import Sidebar
 from app.ui.sources import citation_rows, figure_citation
 from app.ui.state import source_png
 
-# Generic phrasings that work on any loaded disclosure; the last shows what a refusal looks like.
-EXAMPLES = ("公务接待费是多少？", "基本支出占比多少？", "三公经费指什么？", "2025年公务接待费是多少？")
+# Generic phrasings that work on any loaded disclosure (one runs the consistency audit); the last shows
+# what a refusal looks like.
+EXAMPLES = ("公务接待费是多少？", "基本支出占比多少？", "三公经费指什么？", "这份文件有没有不一致的地方？",
+            "2025年公务接待费是多少？")
 MESSAGES = "messages"
 PENDING = "pending_question"
 MAX_IMAGES = 3  # page crops per answer: enough to check, few enough to stay fast

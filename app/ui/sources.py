@@ -67,12 +67,17 @@ def highlight_crop(page: Image.Image, cell: BBox, resolution: int = RESOLUTION) 
     return Image.alpha_composite(crop, overlay).convert("RGB")
 
 
+def page_image(service, doc_id: str, page: int, resolution: int = RESOLUTION) -> Image.Image | None:
+    """A whole page of a loaded document; None when its PDF is not archived."""
+    return service.page_image(doc_id, page, None, None, resolution)
+
+
 def source_image(service, citation: Citation, resolution: int = RESOLUTION) -> Image.Image | None:
     """The page band around a cited cell with the cell highlighted; None when there is no cell or no PDF."""
     if citation.bbox is None:
         return None
     # The whole page is rendered and cropped here, so pixel offsets are ours to know exactly.
-    page = service.page_image(citation.doc_id, citation.page, None, None, resolution)
+    page = page_image(service, citation.doc_id, citation.page, resolution)
     if page is None:
         return None
     return highlight_crop(page, citation.bbox, resolution)

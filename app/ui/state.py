@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import streamlit as st
@@ -34,17 +35,32 @@ def service_for(settings: Settings) -> tuple[Service, str]:
         return _open(offline.model_dump_json(), offline), f"大模型设置无法使用，已改用离线模式：{exc}"
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def source_png(_service: Service, key: str, doc_id: str, page: int, bbox: tuple[float, float, float, float]) -> bytes | None:
-    """The highlighted page band of one cited cell as PNG bytes, rendered once per cell."""
-    import io
-
-    from app.answer import Citation
-    from app.ui.sources import source_image
-
-    image = source_image(_service, Citation(doc_id, "", None, page, "", "", "", None, None, bbox))
+def _png(image) -> bytes | None:
     if image is None:
         return None
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def source_png(_service: Service, key: str, doc_id: str, page: int, bbox: tuple[float, float, float, float]) -> bytes | None:
+    """The highlighted page band of one cited cell as PNG bytes, rendered once per cell."""
+    from app.answer import Citation
+    from app.ui.sources import source_image
+
+    return _png(source_image(_service, Citation(doc_id, "", None, page, "", "", "", None, None, bbox)))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def page_png(_service: Service, key: str, doc_id: str, page: int) -> bytes | None:
+    """A whole page as PNG bytes, rendered once per page."""
+    from app.ui.sources import page_image
+
+    return _png(page_image(_service, doc_id, page))
+
+
+@st.cache_data(show_spinner="正在核对勾稽关系…", max_entries=64)
+def findings_for(_service: Service, key: str, doc_id: str) -> list:
+    """The consistency findings of one document (its doc_id is its content's hash: they never go stale)."""
+    return _service.audit(doc_id)
