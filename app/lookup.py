@@ -115,8 +115,23 @@ def _rows(facts: Sequence[Fact]) -> dict[tuple, list[Fact]]:
     return rows
 
 
-def pick(facts: Sequence[Fact], query: Query, label: str) -> tuple[list[Fact], str] | None:
-    """The cell(s) of the best table that answer: the asked column, else the row's first figure."""
+_CHANGE_COLUMN = re.compile(r"增减|增长|比上年|变动|变化|率|%|上年")
+
+
+def default_cell(cells: Sequence[Fact], doc: Document | None) -> Fact:
+    """The figure a row stands for when no column is asked: this year's, the 决算 of a 决算 document,
+    never a change column; else the first (合计 comes first in every template seen)."""
+    def score(f: Fact) -> tuple:
+        col = f.column
+        this_year = bool(doc and doc.year and f"{doc.year}" in col)
+        other_year = bool(re.search(r"20\d{2}", col)) and not this_year
+        kind = bool(doc and doc.kind == "决算" and "决算" in col)
+        return (bool(_CHANGE_COLUMN.search(col)), other_year, not kind, not this_year)
+    return min(cells, key=lambda f: (score(f), cells.index(f)))
+
+
+def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None = None) -> tuple[list[Fact], str] | None:
+    """The cell(s) of the best table that answer: the asked column, else the row's default figure."""
     by_table: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
         by_table[f.table_title].append(f)
@@ -131,7 +146,7 @@ def pick(facts: Sequence[Fact], query: Query, label: str) -> tuple[list[Fact], s
         rows = _rows(by_table[title])
         chosen: list[Fact] = []
         for cells in rows.values():
-            cells = [c for c in cells if _column_ok(c, query.column)] if query.column else cells[:1]
+            cells = [c for c in cells if _column_ok(c, query.column)] if query.column else [default_cell(cells, doc)]
             if cells:
                 chosen.append(cells[0])
         if not chosen:
@@ -149,7 +164,7 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
     doc = doc_facts.doc
     for code in query.codes:
         if code in doc_facts.by_code:
-            picked = pick(doc_facts.by_code[code], query, code)
+            picked = pick(doc_facts.by_code[code], query, code, doc)
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
     for label in doc_facts.subjects(query, text):
@@ -157,7 +172,7 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
             facts = [f for f in facts if f.table_kind in query.table_kinds]
-        picked = pick(facts, query, label) if facts else None
+        picked = pick(facts, query, label, doc) if facts else None
         if picked:
             name = picked[0][0].row_label
             if label in _GENERIC or label in _TOTAL_LABELS:  # "合计" of the 三公经费表 is the 三公经费合计
@@ -165,7 +180,7 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
             return _found(doc, picked[0], name)
     fuzzy = _fuzzy_label(doc_facts, text)
     if fuzzy:
-        picked = pick(doc_facts.by_label[fuzzy], query, fuzzy)
+        picked = pick(doc_facts.by_label[fuzzy], query, fuzzy, doc)
         if picked:
             return _found(doc, picked[0], picked[0][0].row_label)
     if not _specific(text):
@@ -329,7 +344,7 @@ def compute_share(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
     subjects = doc_facts.subjects(query, text)
     if not subjects:
         return None
-    part = pick(doc_facts.by_label[subjects[0]], query, subjects[0])
+    part = pick(doc_facts.by_label[subjects[0]], query, subjects[0], doc_facts.doc)
     if not part:
         return None
     cell = part[0][0]

@@ -207,3 +207,24 @@ def test_llm_failure_falls_back_and_says_so(service):
     finally:
         service.asker.llm = previous
     assert answer.mode == "offline-fallback" and answer.notes and answer.value == Decimal("1.00")
+
+
+def _row(*columns: str) -> list:
+    from store.models import Fact
+
+    return [Fact(f"f{i}", "d", "支出总表", "t", 1, None, None, "行政运行", ("行政运行",), c, Decimal(i + 1), "万元", "")
+            for i, c in enumerate(columns)]
+
+
+@pytest.mark.parametrize(("kind", "year", "columns", "expected"), [
+    ("预算", 2024, ("2023年预算数", "2024年预算数", "增减额", "增长率"), "2024年预算数"),
+    ("决算", 2023, ("年初预算数", "调整预算数", "决算数", "决算数为预算数的%"), "决算数"),
+    ("预算", 2024, ("合计", "基本支出", "项目支出"), "合计"),
+    ("预算", 2024, ("比上年增减", "合计"), "合计"),
+])
+def test_a_row_without_an_asked_column_means_this_years_figure(kind, year, columns, expected):
+    from app.lookup import default_cell
+    from store.models import Document
+
+    doc = Document("d", "f.pdf", "某局", year, kind, "单位", 1)
+    assert default_cell(_row(*columns), doc).column == expected
