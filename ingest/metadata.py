@@ -51,7 +51,10 @@ def read_metadata(pages: Sequence[Page], table_titles: Sequence[str]) -> Metadat
         unit = cover_issuer
     else:
         named = [t.strip() for t in cover if _BODY_SUFFIX.search(t.strip()) and not _YEAR.search(t) and len(t) <= 40]
-        unit = named[0] if named else (issuers.most_common(1)[0][0] if issuers else "")
+        # "山西省财政厅2024年部门预算" on one line: the body is what precedes the year
+        titled = [m.group(1) for t in cover for m in [re.match(r"^(\S{3,30}?)(20\d{2})\s*年", t.strip())]
+                  if m and _BODY_SUFFIX.search(m.group(1))]
+        unit = (named or titled or [issuers.most_common(1)[0][0] if issuers else ""])[0]
 
     title_line = next((t for t in cover if _COVER_TITLE.search(t)), "")
     # Only a year that titles the document or a table counts ("按照2019年…印发" in prose does not).

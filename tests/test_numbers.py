@@ -82,3 +82,18 @@ def test_table_kinds_by_meaning_for_both_templates_and_final_accounts(title, kin
     from ingest.kinds import table_kind
 
     assert table_kind(title) == kind
+
+
+@pytest.mark.parametrize(("cover", "expected"), [
+    (("山西省财政厅2024年部门预算",), ("山西省财政厅", 2024, "预算", "部门")),
+    (("上海市普陀区2025年区级单位预算", "预算单位：上海市普陀区商务委员会"), ("上海市普陀区商务委员会", 2025, "预算", "单位")),
+    (("忻州市商务局", "2024年度单位预算公开"), ("忻州市商务局", 2024, "预算", "单位")),
+    (("太原市教育局", "2023年度部门决算"), ("太原市教育局", 2023, "决算", "部门")),
+])
+def test_metadata_from_covers_of_several_templates(cover, expected):
+    from ingest.metadata import read_metadata
+    from ingest.pdf import Line, Page
+
+    page = Page(1, 600, 800, tuple(Line(t, (0, i * 20, 100, i * 20 + 10), 12) for i, t in enumerate(cover)), (), 100, 0)
+    meta = read_metadata([page], [])
+    assert (meta.unit_name, meta.year, meta.kind, meta.scope) == expected
