@@ -228,3 +228,8 @@ def test_a_row_without_an_asked_column_means_this_years_figure(kind, year, colum
 
     doc = Document("d", "f.pdf", "某局", year, kind, "单位", 1)
     assert default_cell(_row(*columns), doc).column == expected
+
+
+def test_a_row_named_like_a_salary_is_still_answered(service):
+    answer = service.ask("基本工资是多少", XZ)
+    assert answer.value == Decimal("132.06") and answer.status == "verified"
