@@ -12,7 +12,8 @@ _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话|联系�
 _REASON = re.compile(r"原因|为什么|为何|怎么回事|干什么用|做什么用|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
-_HEADCOUNT = re.compile(r"人数|在编|编制人|职工|几人|多少人|人员多少|多少名")
+_HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"
+                        r"(职工|员工)[？?]?$|(职工|员工)有几")
 # The lexicon's intents folded into the answer shapes this package knows.
 _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": "count",
            "basis": "reason", "purpose": "reason"}
