@@ -175,9 +175,14 @@ class Asker:
                 citations.append(Citation(doc.doc_id, doc.unit_name, doc.year, f.pages[0] if f.pages else 0,
                                           f.table, f.row, f.column, None))
         text = "\n".join(lines)
-        # The findings quote the document's own figures and their differences: not verified one by one.
-        return Answer(question, "unverified" if any(ch.isdigit() for ch in text) else "verified", text,
-                      citations=tuple(citations), notes=("一致性检查的结果，数字为表内比对所得",))
+        # The findings quote the documents' figures (checked like any answer) and the sums and
+        # differences the audit computed from them (marked as such, never shown as verified).
+        evidence = Evidence([self.doc_facts(d) for d in scope.documents], (), ())
+        numbers = tuple(n if n.supported else replace(n, problem="未能与文件中某一行的数字直接对上（可能是审核计算的合计或差额）")
+                        for n in verify(text, evidence))
+        status = "verified" if all(n.supported for n in numbers) else "unverified"
+        return Answer(question, status, text, numbers=numbers, citations=tuple(citations),
+                      notes=("一致性检查的结果：合计与差额为审核计算所得",))
 
     def _whole_section(self, first: Chunk, limit: int = LISTING_CHARS) -> list[Chunk]:
         """A list runs on past one passage ("设10个内设机构，包括：（一）…（十）"): the passages that

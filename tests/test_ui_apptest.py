@@ -7,9 +7,11 @@ answer is refused, the scope filter reaches service.ask, uploads report each bad
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +20,12 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from app.answer import Answer, Citation, NumberCheck
+from app.audit import Finding
 from app.service import Service
 from app.settings import load_settings
-from app.ui import charts, facts, labels, scope, sources
+from app.ui import charts, facts, findings, labels, scope, sources
+from app.ui.audit_view import page_key
+from app.ui.state import findings_for
 from app.ui.upload import ingest_uploads
 from store.models import Document, Fact
 
@@ -97,7 +102,8 @@ def test_sidebar_shows_data_folder_and_offline_mode(app: AppTest, home: Path) ->
 
 def test_first_visit_offers_example_questions(app: AppTest) -> None:
     labels_ = [b.label for b in app.button]
-    assert {"公务接待费是多少？", "基本支出占比多少？", "三公经费指什么？", "2025年公务接待费是多少？"} <= set(labels_)
+    assert {"公务接待费是多少？", "基本支出占比多少？", "三公经费指什么？", "这份文件有没有不一致的地方？",
+            "2025年公务接待费是多少？"} <= set(labels_)
     assert "已核验" in _texts(app.markdown)  # the legend of the three badges
 
 
@@ -142,6 +148,14 @@ def test_example_button_asks_its_question(app: AppTest) -> None:
     next(b for b in app.button if b.label == "2025年公务接待费是多少？").click().run()
     assert _texts(app.chat_message[0].markdown) == "2025年公务接待费是多少？"
     assert "无法回答" in _texts(app.chat_message[1].markdown)
+
+
+def test_audit_example_question_lists_the_findings_in_the_chat(app: AppTest) -> None:
+    next(b for b in app.button if b.label == "这份文件有没有不一致的地方？").click().run()
+    assert not app.exception, app.exception
+    text = _texts(app.chat_message[1].markdown)
+    assert "发现4处需要核对的问题，另有18处万元取整造成的尾差" in text
+    assert "说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个" in text
 
 
 def test_history_keeps_earlier_answers_with_sources_folded(app: AppTest) -> None:
@@ -237,6 +251,11 @@ def test_scope_filter_chooses_between_two_units(tmp_path: Path, monkeypatch: pyt
     assert "1.00万元" in text and "28.50万元" not in text
     _ask(at, "普陀区人民政府办公室的公务接待费是多少")  # names a unit the filter leaves out
     assert office in _texts(_last_answer(at).warning)
+    headings = [m.value for m in at.tabs[3].markdown if m.value.startswith("#### ")]
+    assert headings == [f"#### {UNIT} · 2024年 · 单位预算"]  # the 审核 tab obeys the filter too
+    at.multiselect(key="scope_units").set_value([]).run()
+    headings = [m.value for m in at.tabs[3].markdown if m.value.startswith("#### ")]
+    assert len(headings) == 2 and any(office in h for h in headings)
 
 
 DOCS = (
@@ -338,6 +357,129 @@ def test_charts_tab_draws_the_four_breakdowns(app: AppTest) -> None:
     for title in ("支出按功能分类", "基本支出与项目支出", "人员经费与公用经费", "“三公”经费构成"):
         assert title in titles
     assert "2024年《2024年预算支出总表》第10页" in _texts(app.tabs[2].caption)
+
+
+# ---------------------------------------------------------------- audit tab
+
+
+def _audit_tab(at: AppTest):
+    tab = at.tabs[3]
+    assert tab.label.endswith("审核")
+    return tab
+
+
+def _cards(tab, badge: str) -> list[str]:
+    return [m.value for m in tab.markdown if m.value.startswith(badge)]
+
+
+def test_audit_tab_summarises_and_groups_the_findings(app: AppTest) -> None:
+    tab = _audit_tab(app)
+    assert f"#### {UNIT} · 2024年 · 单位预算" in _texts(tab.markdown)
+    assert _texts(tab.warning) == "4 处需要核对（错误 0 处、提示 4 处），另有 18 处万元取整尾差（一般无需处理）。"
+    assert not tab.error
+    badges = _texts(tab.markdown)
+    assert ":red-badge[:material/error: 错误 0]" in badges and ":gray-badge[:material/more_horiz: 取整尾差 18]" in badges
+    assert "##### :orange[:material/warning: 提示（4 处）]" in badges and ":red[" not in badges  # no 错误 section
+    assert len(_cards(tab, ":orange-badge[:material/warning: 提示]")) == 4
+    # 7 performance goals announced, 6 tables attached
+    text = _texts(tab.markdown)
+    assert ":orange-badge[:material/warning: 提示] **第24-29、31页**" in text
+    assert "说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个" in text
+    assert (":gray[行] 公开项目绩效目标　·　:gray[列] 数量　·　:gray[应为] **6**　·　:gray[实为] **7**"
+            "　·　:gray[差额] :orange[**+1**]") in text
+    rounding = next(e for e in tab.expander if e.label.startswith("万元取整尾差（18 处）"))
+    assert rounding.proto.expanded is False  # folded away by default
+    assert len(_cards(rounding, ":gray-badge[:material/more_horiz: 取整尾差]")) == 18
+    assert ":gray[差额] :gray[**-0.01**]" in _texts(rounding.markdown)
+    assert [b.label for b in tab.get("download_button")] == ["下载核对结果 CSV（22 条）"]
+
+
+def test_audit_page_image_is_rendered_when_opened(app: AppTest, home: Path) -> None:
+    service = Service(load_settings(home=home))
+    try:
+        doc_id = service.documents()[0].doc_id
+        found = service.audit(doc_id)
+    finally:
+        service.close()
+    goals = next(i for i, f in enumerate(found) if f.rule == "prose_count")
+    total = next(i for i, f in enumerate(found) if f.rule == "section_total")  # pages 6-7, the total on page 7
+    page = next(e for e in _audit_tab(app).expander if e.label == "PDF原文 第24页")
+    assert not page.get("image") and "展开后显示这一页。" in _texts(page.caption)  # nothing rendered while folded
+    app.session_state[page_key(doc_id, goals)] = True
+    app.session_state[page_key(doc_id, total)] = True
+    app.run()
+    assert not app.exception, app.exception
+    opened = [e for e in _audit_tab(app).expander if e.label.startswith("PDF原文") and e.get("image")]
+    assert [e.label for e in opened] == ["PDF原文 第24页", "PDF原文 第6页"]
+    captions = [i.proto.imgs[0].caption for i in opened[0].get("image")]
+    assert captions == ["PDF原文 第24页：红框处为说明中的这句话：公开项目绩效目标7个，涉及项目金额359.87万元，"
+                        "占部门（单位）项目支出总额的77.46%。"]
+    captions = [i.proto.imgs[0].caption for i in opened[1].get("image")]
+    assert captions == ["PDF原文 第6页", "PDF原文 第7页：红框处为“本年支出合计”（支出 / 2024年合计）的数值 1024.87"]
+
+
+def _finding(severity: str, message: str, **changes) -> Finding:
+    base = dict(rule="code_sum", severity=severity, doc_id="d", unit_name="甲市财政局", year=2024, pages=[3],
+                table="2024年支出总表", row="201 一般公共服务支出", column="合计", expected=Decimal("10.00"),
+                actual=Decimal("12.00"), difference=Decimal("2.00"), message=message)
+    return Finding(**(base | changes))
+
+
+@pytest.fixture
+def fresh_findings() -> Iterator[None]:
+    """Findings are cached per document: a test that fakes them starts and ends with an empty cache."""
+    findings_for.clear()
+    yield
+    findings_for.clear()
+
+
+def test_audit_errors_are_shown_in_red(app: AppTest, monkeypatch: pytest.MonkeyPatch, fresh_findings) -> None:
+    error = _finding("error", "上级科目应等于下级科目之和：201 一般公共服务支出「合计」为12.00万元，2项之和为10.00万元，相差2.00万元")
+    monkeypatch.setattr(Service, "audit", lambda self, doc=None: [error])
+    app.run()
+    tab = _audit_tab(app)
+    assert _texts(tab.error) == "1 处需要核对（错误 1 处、提示 0 处）。"
+    text = _texts(tab.markdown)
+    assert "##### :red[:material/error: 错误（1 处）]" in text
+    assert ":red-badge[:material/error: 错误] **第3页** · 2024年支出总表" in text
+    assert ":gray[应为] **10.00**　·　:gray[实为] **12.00**　·　:gray[差额] :red[**+2.00**]" in text
+    assert not any(e.label.startswith("万元取整尾差") for e in tab.expander)
+
+
+def test_audit_of_a_consistent_document(app: AppTest, monkeypatch: pytest.MonkeyPatch, fresh_findings) -> None:
+    monkeypatch.setattr(Service, "audit", lambda self, doc=None: [])
+    app.run()
+    tab = _audit_tab(app)
+    assert _texts(tab.success).startswith("未发现不一致之处")
+    assert tab.get("download_button")[0].proto.disabled
+
+
+def test_findings_summary_and_export() -> None:
+    d = Document("d", "d.pdf", "甲市财政局", 2024, "预算", "单位", 10)
+    found = [_finding("rounding", "…相差-0.01万元（舍入误差）", pages=[8, 9], difference=Decimal("-0.01")),
+             _finding("warning", "说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个", pages=[24, 25, 26, 31],
+                      expected=Decimal(6), actual=Decimal(7), difference=Decimal(1))]
+    assert findings.summary_line(found) == "1 处需要核对（错误 0 处、提示 1 处），另有 1 处万元取整尾差（一般无需处理）。"
+    assert findings.summary_line(found[:1]) == "没有需要核对的问题，另有 1 处万元取整尾差（一般无需处理）。"
+    assert findings.summary_line([]).startswith("未发现不一致之处")
+    assert findings.rounding_word([_finding("rounding", "相差1元（舍入误差）")]) == "取整尾差"
+    assert [f.severity for f in findings.grouped(found)["warning"]] == ["warning"]
+    assert findings.pages_label([24, 25, 26, 31]) == "第24-26、31页" and findings.pages_label([20, 27]) == "第20、27页"
+    assert findings.fmt_value(Decimal("1024.87")) == "1,024.87" and findings.fmt_value(Decimal(1), signed=True) == "+1"
+    data = facts.csv_bytes(findings.findings_frame([(d, found)])).decode("utf-8-sig").splitlines()
+    assert data[0] == "单位名称,年度,文件,类别,规则,页码,表格,行,列,应为,实为,差额,说明"
+    assert data[1] == "甲市财政局,2024,单位预算,取整尾差,code_sum,8、9,2024年支出总表,201 一般公共服务支出,合计,10.00,12.00,-0.01,…相差-0.01万元（舍入误差）"
+    assert data[2].startswith("甲市财政局,2024,单位预算,提示,code_sum,24、25、26、31,") and ",6,7,1," in data[2]
+
+
+def test_finding_cell_is_looked_up_on_the_findings_pages() -> None:
+    f = _finding("rounding", "…", pages=[6, 7], table="收支总表", row="本年支出合计", column="支出 / 合计")
+    cell = _fact("收支总表", "收支总表", "本年支出合计", "支出 / 合计", "1024.87")  # printed on page 3
+    assert findings.finding_cell(f, [cell]) is None
+    on_seven = dataclasses.replace(cell, page=7)
+    assert findings.finding_cell(f, [cell, on_seven]) == on_seven
+    coded = _finding("rounding", "…", pages=[3], table="表", row="210 卫生健康支出", column="合计")
+    assert findings.finding_cell(coded, [_fact("x", "表", "卫生健康支出", "合计", "18.33", code="210")]) is not None
 
 
 # ---------------------------------------------------------------- pure helpers

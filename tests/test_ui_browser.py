@@ -177,6 +177,22 @@ def test_facts_and_charts_tabs(page) -> None:
     _shot(page, "05_charts.png", height=1200)
 
 
+def test_audit_tab(page) -> None:
+    page.get_by_role("tab", name="审核").click()
+    panel = page.get_by_role("tabpanel", name="审核")
+    panel.get_by_text("4 处需要核对（错误 0 处、提示 4 处），另有 18 处万元取整尾差", exact=False).wait_for()
+    assert panel.get_by_text("说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个").is_visible()
+    rounding = panel.get_by_test_id("stExpander").filter(has_text="万元取整尾差（18 处）")
+    assert not rounding.get_by_text("本年支出合计「2024年合计」", exact=False).is_visible()  # folded by default
+    goals = panel.get_by_test_id("stExpander").filter(has_text="PDF原文 第24页")
+    goals.locator("summary").click()  # the page is rendered only now
+    goals.get_by_test_id("stImage").first.wait_for()
+    _settle(page)
+    assert "红框处为说明中的这句话" in goals.inner_text()
+    assert page.get_by_role("button", name="下载核对结果 CSV（22 条）").is_visible()
+    assert _shot(page, "07_audit.png", height=2000).stat().st_size > 50_000  # tall enough for the summary and the page
+
+
 def test_upload_reports_each_file(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.locator("input[type=file]").set_input_files([

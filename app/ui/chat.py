@@ -58,10 +58,9 @@ def _welcome(loaded: bool) -> None:
         st.info("还没有加载文件：请先在左侧“① 加载文件”中上传预算或决算公开 PDF。", icon=":material/upload_file:")
         return
     st.markdown("**可以这样问：**")
-    cols = st.columns(len(EXAMPLES))
-    for i, (col, q) in enumerate(zip(cols, EXAMPLES, strict=True)):
-        col.button(q, key=f"example_{i}", on_click=st.session_state.__setitem__, args=(PENDING, q),
-                   width="stretch")
+    row = st.container(horizontal=True)  # buttons as wide as their question, wrapping onto a second line if need be
+    for i, q in enumerate(EXAMPLES):
+        row.button(q, key=f"example_{i}", on_click=st.session_state.__setitem__, args=(PENDING, q))
 
 
 def _ask(side: Sidebar, question: str) -> dict:
