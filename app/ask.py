@@ -159,7 +159,7 @@ class Asker:
         """"这份文件有没有不一致的地方？": the consistency audit, told in sentences with pages."""
         from app.audit import audit_document
 
-        lines, citations = [], []
+        lines, citations, messages = [], [], []
         for doc in scope.documents:
             findings = audit_document(doc, self.store.facts(doc.doc_id))
             real = [f for f in findings if f.severity != "rounding"]
@@ -172,6 +172,7 @@ class Asker:
                          "万元取整造成的尾差" if rounding else "") + "。")
             for f in real[:8]:
                 lines.append(f"- 第{'、'.join(map(str, f.pages))}页：{f.message}")
+                messages.append(f.message)
                 citations.append(Citation(doc.doc_id, doc.unit_name, doc.year, f.pages[0] if f.pages else 0,
                                           f.table, f.row, f.column, None))
         text = "\n".join(lines)
@@ -179,7 +180,7 @@ class Asker:
         # differences the audit computed from them (marked as such, never shown as verified).
         evidence = Evidence([self.doc_facts(d) for d in scope.documents], (), ())
         numbers = tuple(n if n.supported else replace(n, problem="未能与文件中某一行的数字直接对上（可能是审核计算的合计或差额）")
-                        for n in verify(text, evidence))
+                        for n in verify("\n".join(messages), evidence))  # counts and page lists are not figures
         status = "verified" if all(n.supported for n in numbers) else "unverified"
         return Answer(question, status, text, numbers=numbers, citations=tuple(citations),
                       notes=("一致性检查的结果：合计与差额为审核计算所得",))
