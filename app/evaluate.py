@@ -92,6 +92,14 @@ def verified_but_wrong(r: Record) -> bool:
     return r.gold["kind"] == "number" or (r.gold["kind"] == "refuse" and r.answer.value is not None)
 
 
+def _same_printed(value: Decimal, unit: str, shown: Decimal, shown_unit: str | None) -> bool:
+    """The cited cell, in the answer's unit and rounded as the answer prints it, is the answer."""
+    if not shown_unit or (unit != shown_unit and not (unit in MONEY and shown_unit in MONEY)):
+        return False
+    converted = convert(value, unit, shown_unit)
+    return converted.quantize(Decimal(1).scaleb(shown.as_tuple().exponent), ROUND_HALF_UP) == shown
+
+
 def citation_accuracy(records: Sequence[Record]) -> float:
     """Of the figures answered right, the share whose citations hold that figure (or its inputs)."""
     right = [r for r in records if r.correct and r.gold["kind"] == "number" and r.answer.value is not None]
@@ -102,8 +110,12 @@ def citation_accuracy(records: Sequence[Record]) -> float:
         a = r.answer
         if any(n.support and n.support[0].startswith(("derived:", "quote:")) for n in a.numbers):
             return bool(a.citations)
-        return any(c.value is not None and number_matches(c.value, c.unit, a.value, a.unit)
-                   for c in a.citations)
+        cited = [(Decimal(c.value), c.unit) for c in a.citations if c.value is not None and c.unit]
+        if any(_same_printed(v, u, a.value, a.unit) for v, u in cited):
+            return True
+        # a sum or a difference of the cited cells (two units' 三公经费 added up)
+        same = [v for v, u in cited if u == a.unit]
+        return len(same) >= 2 and (sum(same) == a.value or same[0] - same[1] == a.value)
     return round(sum(holds(r) for r in right) / len(right), 4)
 
 
