@@ -24,6 +24,7 @@ _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|�
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
 _DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
@@ -106,30 +107,41 @@ class Asker:
 
     def _figure_answer(self, query: Query, founds: list[Found]) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
-        sentences, citations, cited = [], [], []
+        more = len(founds) - MAX_LISTED
+        founds = founds[:MAX_LISTED]  # an unscoped question over many documents: the first few, and say so
+        sentences, citations, cited, numbers = [], [], [], []
         for found in founds:
             sentence, value, unit = figure_sentence(found, query.want_unit, kind_word)
             sentences.append(sentence)
             citations += [citation(f, found.doc) for f in (*found.facts, *found.inputs)]
             cited += [*found.facts, *found.inputs]
+            # each document's sentence is checked against that document's facts alone
+            own = Evidence([self.doc_facts(found.doc)], (), [*found.facts, *found.inputs], [found.label])
+            numbers += verify(sentence, own)
         first_value, first_unit = figure_sentence(founds[0], query.want_unit, kind_word)[1:]
         value, unit = first_value, first_unit
         units = {f.doc.doc_id for f in founds}
         comparing = query.intent in ("compare", "change") or _DIFFERENCE.search(query.question)
-        if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds):
+        evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
+        summary = ""
+        if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
             a, b = founds[0], founds[1]
             value = a.value - b.value
             unit = a.unit
-            sentences.append(f"两者的{a.label}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。")
-        elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds):
+            summary = f"两者的{a.label}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。"
+        elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds) and more <= 0:
             value = sum((f.value for f in founds), founds[0].value * 0)
             unit = founds[0].unit
-            sentences.append(f"以上{founds[0].label.removesuffix('合计')}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。")
+            summary = f"以上{founds[0].label.removesuffix('合计')}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。"
         elif len(founds) > 1:
             sentences.insert(0, "已加载的以下文件都有这一项：")
+        if more > 0:
+            sentences.append("另有更多已加载的文件也有这一项；请在问题中写明单位或年度。")
+        if summary:
+            sentences.append(summary)
+            numbers += verify(summary, evidence)  # a sum or difference is checked against its inputs
         text = "".join(sentences)
-        evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
-        numbers = verify(text, evidence)
+        numbers = tuple(numbers)
         status = "verified" if all(n.supported for n in numbers) else "unverified"
         offline = Answer(query.question, status, text, value, unit, numbers, tuple(_dedupe(citations)))
         pairs = list({f.fact_id: (f, found.doc) for found in founds for f in (*found.facts, *found.inputs)}.values())
