@@ -52,7 +52,7 @@ eval-gate: venv
 	else echo "eval-gate: $(SHARED_SAMPLES) absent, only the bundled sample was evaluated"; fi
 
 bench: venv
-	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) *.egg-info
