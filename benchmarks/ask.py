@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,11 +84,9 @@ def _high_water_kb(pid: int) -> int:
 
 
 def run(home: Path | None = None, embedders: tuple[str, ...] = ("ngram",), homes: dict | None = None) -> dict:
-    """Measure start-up and batch latency per embedder; homes maps embedder → a loaded home."""
-    from app.understand import understand
-
+    """Measure start-up and batch latency per embedder; homes maps embedder → a loaded home (a missing
+    one is made by `budgetqa ingest` of the samples into a temporary folder, deleted afterwards)."""
     golds = gold_questions()
-    questions = [g["question"] for g in golds]
     homes = dict(homes or {})
     tmp = None
     if home is not None:
@@ -99,43 +98,53 @@ def run(home: Path | None = None, embedders: tuple[str, ...] = ("ngram",), homes
             homes[e] = tmp / e
             subprocess.run([*cli(), "ingest", *map(str, samples()), "--home", str(homes[e])], check=True,
                            capture_output=True, cwd=ROOT, env=_env(e))
-    out: dict = {"n": len(questions), "runs": {}}
-    for e in embedders:
-        if e not in homes:
-            continue
-        batch_run(homes[e], [STARTUP[1][1]], e)  # warms the file cache
-        startup = {name: min(batch_run(homes[e], [q], e)["wall"] for _ in range(2)) for name, q in STARTUP}
-        full = batch_run(homes[e], questions, e)
-        elapsed = [a["elapsed_ms"] for a in full["answers"]]
-        arrived = full["arrived"]
-        gaps = [(b - a) * 1000 for a, b in zip(arrived, arrived[1:], strict=False)]
-        rows, first_text = [], None
-        for i, (g, a) in enumerate(zip(golds, full["answers"], strict=True)):
-            query = understand(g["question"])
-            note = "first of the batch" if i == 0 else ""
-            if first_text is None and query.is_text and a["status"] != "refused":
-                first_text, note = i, "first passage search: imports and opens Chroma"
-            rows.append({"id": g["id"], "question": g["question"], "kind": g["kind"], "ms": a["elapsed_ms"],
-                         "status": a["status"], "intent": query.intent, "note": note})
-        steady = [r["ms"] for r in rows if not r["note"]]
-        out["runs"][e] = {
-            "startup_s": startup["refusal"], "startup_text_s": startup["text"],
-            "first_answer_s": arrived[0] if arrived else 0.0,
-            "wall_s": full["wall"],
-            "marginal_ms": (arrived[-1] - arrived[0]) * 1000 / max(len(arrived) - 1, 1),
-            "p50": percentile(elapsed, 50), "p95": percentile(elapsed, 95), "max": max(elapsed),
-            "mean": sum(elapsed) / len(elapsed),
-            "steady_p50": percentile(steady, 50), "steady_p95": percentile(steady, 95), "steady_max": max(steady),
-            "first_uses": [r for r in rows if r["note"]],
-            "gap_p50": percentile(gaps, 50), "gap_p95": percentile(gaps, 95),
-            "peak_mb": full["peak_mb"],
-            "by_kind": {k: (percentile([r["ms"] for r in rows if r["kind"] == k], 50),
-                            percentile([r["ms"] for r in rows if r["kind"] == k], 95),
-                            sum(1 for r in rows if r["kind"] == k)) for k in ("number", "text", "refuse")},
-            "by_intent": _by_intent(rows),
-            "slowest": sorted(rows, key=lambda r: r["ms"], reverse=True)[:10],
-        }
+    out: dict = {"n": len(golds), "runs": {}}
+    try:
+        for e in embedders:
+            out["runs"][e] = _measure(homes[e], e, golds)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _measure(home: Path, e: str, golds: list[dict]) -> dict:
+    """Start-up probes, then the whole gold set in one batch process."""
+    from app.understand import understand
+
+    questions = [g["question"] for g in golds]
+    batch_run(home, [STARTUP[1][1]], e)  # warms the file cache
+    startup = {name: min(batch_run(home, [q], e)["wall"] for _ in range(2)) for name, q in STARTUP}
+    full = batch_run(home, questions, e)
+    elapsed = [a["elapsed_ms"] for a in full["answers"]]
+    arrived = full["arrived"]
+    gaps = [(b - a) * 1000 for a, b in zip(arrived, arrived[1:], strict=False)]
+    rows, first_text = [], None
+    for i, (g, a) in enumerate(zip(golds, full["answers"], strict=True)):
+        query = understand(g["question"])
+        note = "first of the batch" if i == 0 else ""
+        if first_text is None and query.is_text and a["status"] != "refused":
+            first_text, note = i, "first passage search: imports and opens Chroma"
+        rows.append({"id": g["id"], "question": g["question"], "kind": g["kind"], "ms": a["elapsed_ms"],
+                     "status": a["status"], "intent": query.intent, "note": note})
+    steady = [r["ms"] for r in rows if not r["note"]]
+    return {
+        "startup_s": startup["refusal"], "startup_text_s": startup["text"],
+        "first_answer_s": arrived[0] if arrived else 0.0,
+        "wall_s": full["wall"],
+        "marginal_ms": (arrived[-1] - arrived[0]) * 1000 / max(len(arrived) - 1, 1),
+        "p50": percentile(elapsed, 50), "p95": percentile(elapsed, 95), "max": max(elapsed),
+        "mean": sum(elapsed) / len(elapsed),
+        "steady_p50": percentile(steady, 50), "steady_p95": percentile(steady, 95), "steady_max": max(steady),
+        "first_uses": [r for r in rows if r["note"]],
+        "gap_p50": percentile(gaps, 50), "gap_p95": percentile(gaps, 95),
+        "peak_mb": full["peak_mb"],
+        "by_kind": {k: (percentile([r["ms"] for r in rows if r["kind"] == k], 50),
+                        percentile([r["ms"] for r in rows if r["kind"] == k], 95),
+                        sum(1 for r in rows if r["kind"] == k)) for k in ("number", "text", "refuse")},
+        "by_intent": _by_intent(rows),
+        "slowest": sorted(rows, key=lambda r: r["ms"], reverse=True)[:10],
+    }
 
 
 def _by_intent(rows: list[dict]) -> list[tuple[str, int, float, float]]:

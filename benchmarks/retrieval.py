@@ -392,8 +392,14 @@ def choose(emb: dict) -> tuple[str | None, str]:
 
 
 def main(argv: list[str]) -> int:
-    """Measure and print the section."""
-    print(section(run()))
+    """Measure and print the section (the homes are deleted afterwards)."""
+    import shutil
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
+    try:
+        print(section(run(workdir=workdir)))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
