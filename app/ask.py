@@ -109,17 +109,17 @@ class Asker:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
         more = len(founds) - MAX_LISTED
         founds = founds[:MAX_LISTED]  # an unscoped question over many documents: the first few, and say so
-        sentences, citations, cited, numbers = [], [], [], []
+        sentences, citations, cited, numbers, shown = [], [], [], [], []
         for found in founds:
             sentence, value, unit = figure_sentence(found, query.want_unit, kind_word)
             sentences.append(sentence)
+            shown.append((value, unit))
             citations += [citation(f, found.doc) for f in (*found.facts, *found.inputs)]
             cited += [*found.facts, *found.inputs]
             # each document's sentence is checked against that document's facts alone
             own = Evidence([self.doc_facts(found.doc)], (), [*found.facts, *found.inputs], [found.label])
             numbers += verify(sentence, own)
-        first_value, first_unit = figure_sentence(founds[0], query.want_unit, kind_word)[1:]
-        value, unit = first_value, first_unit
+        value, unit = shown[0]  # the asked figure: the first document's, in the unit asked for
         units = {f.doc.doc_id for f in founds}
         comparing = query.intent in ("compare", "change") or _DIFFERENCE.search(query.question)
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])

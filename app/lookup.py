@@ -33,6 +33,11 @@ def norm(label: str) -> str:
     return get_lexicon().normalise(label)
 
 
+def table_subject(table_kind: str) -> str:
+    """What a kind of table is about: 三公经费表 → 三公经费, 收支总表 → 收支."""
+    return table_kind.removesuffix("表").removesuffix("总")
+
+
 @dataclass(frozen=True)
 class Found:
     """The figure that answers a question, with the facts it comes from and how."""
@@ -176,7 +181,7 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
         if picked:
             name = picked[0][0].row_label
             if label in _GENERIC or label in _TOTAL_LABELS:  # "合计" of the 三公经费表 is the 三公经费合计
-                name = picked[0][0].table_kind.removesuffix("表").removesuffix("总") + name
+                name = table_subject(picked[0][0].table_kind) + name
             return _found(doc, picked[0], name)
     fuzzy = _fuzzy_label(doc_facts, text)
     if fuzzy:

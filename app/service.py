@@ -83,11 +83,15 @@ class Service:
         """What is loaded."""
         return self.facts_store.documents()
 
+    def _select(self, doc: str | None) -> list[Document]:
+        """Loaded documents a --doc value names (doc_id, its first characters, or unit name); all for None."""
+        return [d for d in self.documents() if not doc or d.doc_id.startswith(doc) or d.unit_name == doc]
+
     def facts(self, doc: str | None = None) -> list[Fact]:
         """Facts of one document (by doc_id, its prefix, or unit name) or of all."""
         if not doc:
             return self.facts_store.facts()
-        ids = [d.doc_id for d in self.documents() if d.doc_id.startswith(doc) or d.unit_name == doc]
+        ids = [d.doc_id for d in self._select(doc)]
         return [f for i in ids for f in self.facts_store.facts(i)]
 
     def remove(self, doc_id: str) -> bool:
@@ -110,7 +114,7 @@ class Service:
         """Consistency findings (勾稽关系) for one document (doc_id, its prefix or unit name) or all."""
         from app.audit import audit_document
 
-        docs = [d for d in self.documents() if not doc or d.doc_id.startswith(doc) or d.unit_name == doc]
+        docs = self._select(doc)
         return [f for d in docs for f in audit_document(d, self.facts_store.facts(d.doc_id))]
 
     def fault_report(self, records):

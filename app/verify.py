@@ -11,12 +11,11 @@ from functools import lru_cache
 from itertools import permutations
 
 from app.answer import NumberCheck
-from app.lookup import DocFacts, norm
+from app.lookup import DocFacts, norm, table_subject
 from app.mentions import Mention, equal_figures, extract, is_amount
 from ingest.numbers import MONEY, convert
 from store.models import PROSE, Chunk, Fact
 
-_CLAUSE = re.compile(r"[^，,；;。！？\n]*")
 MAX_DERIVATION_INPUTS = 40  # pairs over the evidence: enough for sums/shares, bounded for speed
 
 
@@ -30,9 +29,14 @@ class Evidence:
     subjects: Sequence[str] = ()  # what the question is about, for sentences that name nothing
 
 
-def _sentence_at(text: str, start: int) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in "。；;！？\n") + 1
-    ends = [i for i in (text.find(ch, start) for ch in "。；;！？\n") if i >= 0]
+_SENTENCE_MARKS = "。；;！？\n"
+_CLAUSE_MARKS = "，," + _SENTENCE_MARKS
+
+
+def _span_at(text: str, start: int, marks: str = _SENTENCE_MARKS) -> str:
+    """The sentence (or, with _CLAUSE_MARKS, the clause) of text that position start stands in."""
+    left = max(text.rfind(ch, 0, start) for ch in marks) + 1
+    ends = [i for i in (text.find(ch, start) for ch in marks) if i >= 0]
     return text[left: min(ends) if ends else len(text)]
 
 
@@ -156,7 +160,7 @@ def _value_index(doc_facts: DocFacts) -> _ValueIndex:
 
 def kind_name(table_kind: str) -> str:
     """What a table is about, from its kind: 三公经费表 → 三公经费 (empty for 其他表 and prose)."""
-    return "" if table_kind in ("其他表", PROSE) else norm(table_kind.removesuffix("表").removesuffix("总"))
+    return "" if table_kind in ("其他表", PROSE) else norm(table_subject(table_kind))
 
 
 # A cited source in parentheses names tables and pages, not what the sentence says a figure is.
@@ -165,8 +169,8 @@ _SOURCE_NOTE = re.compile(r"（第\d+页[^）]*）|《[^》]*》")
 
 def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     """Whether one number is supported, and by what."""
-    sentence = norm(_SOURCE_NOTE.sub("", _sentence_at(draft, m.start)))
-    clause = norm(_SOURCE_NOTE.sub("", _clause_at(draft, m.start)))
+    sentence = norm(_SOURCE_NOTE.sub("", _span_at(draft, m.start)))
+    clause = norm(_SOURCE_NOTE.sub("", _span_at(draft, m.start, _CLAUSE_MARKS)))
     # The figure's own clause decides when it names a row ("公务接待费9.00万元，公务用车…1.00万元"
     # must not let each figure borrow the other's name); otherwise its sentence does.
     where = clause if any(_named(d, clause) for d in ev.docs) else sentence
@@ -207,12 +211,6 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
         return NumberCheck(m.text, m.value, m.unit, False, (),
                            f"这个数字属于“{other.row_label}”（第{other.page}页），不是句中所说的项目")
     return NumberCheck(m.text, m.value, m.unit, False, (), "文件中找不到这个数字")
-
-
-def _clause_at(text: str, start: int) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in "，,；;。！？\n") + 1
-    ends = [i for i in (text.find(ch, start) for ch in "，,；;。！？\n") if i >= 0]
-    return text[left: min(ends) if ends else len(text)]
 
 
 # A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).

@@ -12,7 +12,6 @@ from ingest.pdf import Cell, Line, Page, RawTable
 from store.models import BBox
 
 MAX_HEADER_ROWS = 5
-_EMPTY_NOTE = re.compile(r"本表无数据|空表|无此项|没有.{0,8}(收入|支出|经费).{0,6}(预算|决算)|本表为空")
 _TOTAL = re.compile(r"^(合计|总计|本年(收入|支出)合计|收入总计|支出总计|部门合计)")
 _CODEISH = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{2}$")
 _ISSUER = re.compile(r"^(单位名称|编制单位|编制部门|预算单位|预算部门|部门名称)\s*[:：]")
@@ -224,7 +223,3 @@ class _Building:
             notes=tuple(self.notes),
         )
 
-
-def empty_note(text: str) -> bool:
-    """A sentence saying a table has no data (本表无数据 / 空表)."""
-    return bool(_EMPTY_NOTE.search(text))
