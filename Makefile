@@ -17,8 +17,7 @@ venv: $(BIN)/budgetqa
 
 demo: venv
 	$(BIN)/budgetqa ingest $(SAMPLE) --home $(HOME_DIR)
-	BUDGETQA_HOME=$(HOME_DIR) $(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false \
-		--client.toolbarMode minimal
+	$(BIN)/budgetqa ui --home $(HOME_DIR)
 
 # The browser test drives Debian's Chromium (never a downloaded browser) and needs a Chinese font to
 # render the page; installed when missing and when this user may (CI runs as root). Without them

@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import logging
 import re
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from app.data import load_toml
 from app.lexicon import normalise
 from store.facts import FactStore
 from store.models import PROSE, Document, Fact
@@ -61,8 +61,8 @@ class Finding:
 
 @functools.cache
 def rules() -> dict[str, Any]:
-    with open(RULES_PATH, "rb") as fh:
-        return tomllib.load(fh)
+    """The audit rules (audit_rules.toml), read once."""
+    return load_toml(RULES_PATH)
 
 
 def _word(key: str) -> re.Pattern[str]:

@@ -286,6 +286,25 @@ def audit(
               f"{counts['warning']} warning")
 
 
+@app.command()
+def ui(
+    home: HomeOpt = None,
+    port: Annotated[int, typer.Option("--port", help="port to serve the chat on")] = 8501,
+    address: Annotated[str, typer.Option("--address", help="interface to listen on (127.0.0.1: this machine only)")] = "127.0.0.1",
+) -> None:
+    """Start the chat for finance staff (the Streamlit page shipped in the package) in a browser."""
+    import os
+    import subprocess
+    from importlib import resources
+
+    page = resources.files("app.ui").joinpath("page.py")
+    env = os.environ | ({"BUDGETQA_HOME": str(home)} if home else {})
+    cmd = [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", address, "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+    err.print(f"预算公开问答: http://{address}:{port}  (Ctrl+C stops it)", highlight=False)
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning budgetqa errors into one line and a non-zero exit."""
     try:

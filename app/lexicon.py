@@ -22,12 +22,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from app.data import load_toml
 
 DATA_PATH = Path(__file__).with_name("lexicon_data.toml")
 
@@ -173,8 +174,7 @@ class Lexicon:
         if path.suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
         else:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
+            data = load_toml(path)
         return cls.from_data(data)
 
     @classmethod

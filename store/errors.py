@@ -21,3 +21,11 @@ class BadInputError(BudgetQAError):
 
 class StoreError(BudgetQAError):
     """The data folder cannot be read or written."""
+
+
+class DataFileMissingError(BudgetQAError):
+    """A data file that ships with the package is not there: the installation is broken."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: data file missing from the installed package; reinstall budgetqa (pip install .)")
+        self.path = path
