@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from app import align
 from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
 from app.llm import draft_answer, fact_item, passage_item
@@ -80,8 +81,17 @@ class Asker:
         if _NEVER_GIVEN.search(question):
             return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
-        if not founds and query.intent in ("change", "compare"):
-            return self._text_answer(query, scope, text)  # "与上年预算数相同" is said in words
+        misses = [m for f in founds if (m := align.check(query, f, text))]
+        founds = [f for f in founds if not align.check(query, f, text)]
+        if not founds and misses:
+            miss = misses[0]
+            return refusal(question, f"文件中没有单独列出“{miss.asked}”（{miss.reason}：找到的是“{miss.found}”）")
+        if not founds and query.intent in ("change", "compare", "rate"):
+            # "与上年预算数相同" is said in words; passages that state no change of the subject are no answer
+            answer = self._text_answer(query, scope, text)
+            if answer.status == "refused" or _states_change(answer.answer, text, query):
+                return answer
+            return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
         if not founds:
             return refusal(question, "文件中没有找到这个数字")
         return self._figure_answer(query, founds)
@@ -96,6 +106,7 @@ class Asker:
                     found = compute_share(facts, query, text)
             else:
                 found = _joined(facts, query, text) if query.total else None
+                found = found or (_difference(facts, query, text) if _DIFFERENCE.search(text) else None)
                 found = found or find_amount(facts, query, text)
             if found is not None:
                 raw.append(found)
@@ -252,13 +263,58 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
         last = parts[-1]
         # A short first item borrows the last item's noun: 区级 + (市级)支持总部经济.
         items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
-        found = [find_amount(facts, replace(query, total=False), item) for item in items]
+        found = [find_amount(facts, _operand(query, item), item) for item in items]
         if all(found) and len({f.facts[0].fact_id for f in found}) == len(found) and len({f.unit for f in found}) == 1:
             cells = tuple(c for f in found for c in f.facts)
             return Found(facts.doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
                          "与".join(f.label for f in found), "合计", "sum")
         return None
     return None
+
+
+_CHANGE_WORDS = re.compile(r"持平|相同|一致|增加|减少|增长|下降|降低|上升|变化|不变")
+
+
+def _states_change(answer: str, text: str, query: Query) -> bool:
+    """Whether a passage sentence names the asked subject and says how it changed."""
+    words = [w for w in _subject_words(text, query) if len(w) >= 2]
+    sentences = re.split(r"[。；;\n]", answer)
+    return any(_CHANGE_WORDS.search(s) and any(w in norm_text(s) for w in words) for s in sentences)
+
+
+def norm_text(text: str) -> str:
+    """Text in the matching form of labels."""
+    from app.lookup import norm
+
+    return norm(text)
+
+
+def _operand(query: Query, item: str) -> Query:
+    """The frame of one operand: its own column word (人员经费 and 公用经费 are columns), no total."""
+    from app.understand import understand
+
+    own = understand(item)
+    return replace(query, total=False, column=own.column, terms=own.terms, codes=own.codes,
+                   table_kinds=own.table_kinds or query.table_kinds)
+
+
+# "A比B多多少": two operands of one document, not "比上年" (a change) or "比2023年".
+_TWO_OPERANDS = re.compile(r"^(?P<a>.+?)(?:比|较|减去|和|与)(?P<b>.+?)(?:多|少|高|低|相差|差)")
+_NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|预算数?|执行数?|决算数?)")
+
+
+def _difference(facts: DocFacts, query: Query, text: str) -> Found | None:
+    """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
+    m = _TWO_OPERANDS.search(text.strip())
+    if not m or _NOT_OPERAND.match(m.group("b").strip()):
+        return None
+    a_text, b_text = m.group("a"), m.group("b")
+    a = find_amount(facts, _operand(query, a_text), a_text)
+    b = find_amount(facts, _operand(query, b_text), b_text)
+    if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id or a.how == "prose" or b.how == "prose":
+        return None
+    return Found(facts.doc, a.facts[:1], a.value - b.value, a.unit, f"{a.label}比{b.label}", "差额", "difference",
+                 b.facts[:1])
 
 
 def _mentioned_at(question: str, doc: Document) -> int:

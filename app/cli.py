@@ -40,7 +40,8 @@ def _service(home: Path | None) -> Service:
 def _doc_json(d: Document) -> dict:
     return {"doc_id": d.doc_id, "file": d.file_name, "unit_name": d.unit_name, "year": d.year, "kind": d.kind,
             "scope": d.scope, "pages": d.pages, "tables": d.table_count, "facts": d.fact_count,
-            "chunks": d.chunk_count, "warnings": list(d.warnings)}
+            "chunks": d.chunk_count, "identity_source": d.identity_source, "disclosure_id": d.disclosure_id,
+            "warnings": list(d.warnings)}
 
 
 @app.command()
@@ -91,9 +92,15 @@ def ingest(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-@app.command()
-def docs(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """List the loaded documents."""
+docs_app = typer.Typer(help="List the loaded documents, or correct one's identity (docs set).", no_args_is_help=False)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.callback(invoke_without_command=True)
+def docs(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """List the loaded documents: unit, year, kind, where that identity was read, and warnings."""
+    if ctx.invoked_subcommand:
+        return
     service = _service(home)
     documents = service.documents()
     if as_json:
@@ -102,11 +109,37 @@ def docs(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     if not documents:
         out.print("no documents loaded: run `budgetqa ingest FILE.pdf`")
         return
-    table = Table("doc_id", "unit", "year", "kind", "pages", "tables", "facts", "file")
+    table = Table("doc_id", "unit", "year", "kind", "pages", "tables", "facts", "file", "identity")
     for d in documents:
-        table.add_row(d.doc_id[:12], d.unit_name, str(d.year or "?"), d.scope + d.kind, str(d.pages),
-                      str(d.table_count), str(d.fact_count), d.file_name)
+        table.add_row(d.doc_id[:12], d.unit_name or "?", str(d.year or "?"), d.scope + d.kind, str(d.pages),
+                      str(d.table_count), str(d.fact_count), d.file_name,
+                      {"document": "", "file_name": "from file name", "user": "set by user"}[d.identity_source])
     out.print(table)
+    for d in documents:
+        for w in d.warnings:
+            err.print(f"[yellow]warning[/yellow] {d.file_name}: {w}", highlight=False, soft_wrap=True)
+
+
+@docs_app.command("set")
+def docs_set(
+    doc: Annotated[str, typer.Argument(help="a doc_id (or its first characters) from `budgetqa docs`")],
+    unit: Annotated[str | None, typer.Option("--unit", help="the unit's full name, e.g. 江苏省政协办公厅")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=1990, max=2100, help="the budget year")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="预算 or 决算")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", help="部门 or 单位")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct a document's unit, year, kind or scope; its facts and chunks follow without re-parsing."""
+    if unit is None and year is None and kind is None and scope is None:
+        raise typer.BadParameter("give at least one of --unit, --year, --kind, --scope")
+    service = _service(home)
+    d = service.set_identity(doc, unit_name=unit, year=year, kind=kind, scope=scope)
+    service.close()
+    if as_json:
+        print(json.dumps(_doc_json(d), ensure_ascii=False))
+    else:
+        out.print(f"{d.doc_id[:12]} {d.file_name}: {d.unit_name} {d.year} {d.scope}{d.kind} (set by user)")
 
 
 FACT_FIELDS = ("fact_id", "doc_id", "unit_name", "year", "table", "table_kind", "page", "row_code", "row_label",

@@ -68,6 +68,10 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         whole = found.inputs[0]
         text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"
                 f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first)}计算）。")
+    elif found.how == "difference":
+        a, b = found.facts[0], found.inputs[0]
+        text = (f"{scope_name(doc)}{label}{'多' if found.value >= 0 else '少'}{fmt(abs(value))}{unit}"
+                f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a)}{'' if b.page == a.page else '、' + _where(b)}计算）。")
     elif found.how == "prose":
         text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first)}：“{first.raw_text}”）。"
     else:

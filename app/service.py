@@ -16,6 +16,7 @@ from app.settings import Settings, load_settings
 from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, pdf_paths
 from store.embedders import make_embedder
+from store.errors import BudgetQAError
 from store.facts import FactStore
 from store.models import Document, Fact
 from store.vectors import ChromaIndex, VectorIndex
@@ -93,6 +94,20 @@ class Service:
             return self.facts_store.facts()
         ids = [d.doc_id for d in self._select(doc)]
         return [f for i in ids for f in self.facts_store.facts(i)]
+
+    def set_identity(self, doc: str, *, unit_name: str | None = None, year: int | None = None,
+                     kind: str | None = None, scope: str | None = None) -> Document:
+        """Correct one document's unit, year, kind or scope; its facts and chunks follow without re-parsing."""
+        chosen = self._select(doc)
+        if len(chosen) != 1:
+            found = "no document" if not chosen else f"{len(chosen)} documents"
+            raise BudgetQAError(f"{doc}: {found} match; give a doc_id (or its first characters) from `budgetqa docs`")
+        if kind not in (None, "预算", "决算") or scope not in (None, "部门", "单位"):
+            raise BudgetQAError(f"kind must be 预算 or 决算 and scope 部门 or 单位 (got {kind!r}, {scope!r})")
+        updated = self.facts_store.set_identity(chosen[0].doc_id, unit_name=unit_name, year=year, kind=kind,
+                                                scope=scope)
+        self.asker.forget(updated.doc_id)
+        return updated
 
     def remove(self, doc_id: str) -> bool:
         """Remove a document from both stores."""

@@ -18,6 +18,8 @@ _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员
 _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": "count",
            "basis": "reason", "purpose": "reason"}
 _TEXT_INTENTS = ("who", "definition", "reason", "duty", "listing")
+_RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减|变化|变动).{0,4}(百分之几|百分比|幅度|几成|多少个百分点)|"
+                             r"(增长|减少|下降|增减|变动)率")
 _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|折合(万元|元|亿元)|(万元|元|亿元)[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 
@@ -48,6 +50,8 @@ def intent_of(question: str) -> str:
     if _REASON.search(question):
         return "reason"
     intent = get_lexicon().primary_intent(question) or "amount"
+    if _RATE_OF_CHANGE.search(question):
+        return "rate"  # "比上年减少了百分之几" is a rate of change, never a share
     if intent in ("amount", "total") and _HEADCOUNT.search(question):
         return "count"
     if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question):

@@ -97,15 +97,14 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         warnings.append(f"{which} without text: OCR them to include their figures")
 
     tables = read_tables(pages)
-    meta = read_metadata(pages, [t.title for t in tables])
+    meta = read_metadata(pages, tables, path.name)
     facts: list[Fact] = [f for i, t in enumerate(tables) for f in table_facts(doc_id, i, t)]
     paras = paragraphs(pages, tables)
     facts += prose_facts(doc_id, paras, meta.unit_name)
     known = [t for t in tables if t.kind != "其他表"]
     if not known:
         warnings.append("no recognisable budget table: only its text was ingested")
-    if not meta.unit_name:
-        warnings.append("the unit name was not found on the cover or in the tables")
+    warnings += meta.warnings
     scope = {"doc_id": doc_id, "unit_name": meta.unit_name, "year": meta.year or 0, "doc_kind": meta.kind}
     chunks = text_chunks(doc_id, scope, paras) + table_chunks(doc_id, scope, tables, facts)
     document = Document(
@@ -121,6 +120,7 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         fact_count=len(facts),
         chunk_count=len(chunks),
         warnings=tuple(warnings),
+        identity_source=meta.identity_source,  # type: ignore[arg-type]
     )
     return Parsed(document, tuple(facts), tuple(chunks), time.perf_counter() - started)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.issuer import issuer
 from ingest.kinds import looks_like_title, table_kind
 from ingest.numbers import parse_number, unit_of_amounts
 from ingest.pdf import Cell, Line, Page, RawTable
@@ -14,7 +15,6 @@ from store.models import BBox
 MAX_HEADER_ROWS = 5
 _TOTAL = re.compile(r"^(合计|总计|本年(收入|支出)合计|收入总计|支出总计|部门合计)")
 _CODEISH = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{2}$")
-_ISSUER = re.compile(r"^(单位名称|编制单位|编制部门|预算单位|预算部门|部门名称)\s*[:：]")
 _YEAR_NOTE = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
 
 
@@ -40,6 +40,8 @@ class TableBlock:
     bbox: BBox
     empty: bool
     notes: tuple[str, ...] = ()
+    issuer: str = ""  # the body its 部门：/单位名称： line names
+    issuer_scope: str = ""  # 部门 | 单位, by that line's key
 
     @property
     def width(self) -> int:
@@ -96,7 +98,7 @@ def _title_rows(rows: list[tuple[Cell | None, ...]]) -> tuple[list[str], int]:
         if not texts:
             n += 1
             continue
-        if len(texts) <= 3 and (looks_like_title(joined) or unit_of_amounts(joined) or _ISSUER.match(joined)):
+        if len(texts) <= 3 and (looks_like_title(joined) or unit_of_amounts(joined) or issuer(joined)):
             lines.append(joined)
             n += 1
             continue
@@ -153,8 +155,11 @@ def read_tables(pages: Iterable[Page]) -> list[TableBlock]:
             inner, skip = _title_rows(rows)
             rows = rows[skip:]
             texts = [ln.text for ln in above[-5:]] + inner
-            title = next((t for t in reversed(texts) if looks_like_title(t)), "")
+            named = [i for i in map(issuer, texts) if i]
+            # A title glued to its issuer line ("收支预算总表部门：…单位：万元") is the part before the key.
             unit = next((u for u in (unit_of_amounts(t) for t in texts) if u), None)
+            texts = [t for t in texts if not issuer(t)] + [before for before, _, _ in named if before]
+            title = next((t for t in reversed(texts) if looks_like_title(t)), "")
             prev = out[-1] if out else None
             # A grid with no title of its own carries the table before it on: when it is as wide,
             # or when nothing but a year note stands above it at the top of a page.
@@ -166,6 +171,8 @@ def read_tables(pages: Iterable[Page]) -> list[TableBlock]:
                 continue
             last_unit = unit or last_unit
             out.append(_Building(title, unit or last_unit, raw, rows))
+            if named:
+                out[-1].issuer, out[-1].issuer_scope = named[-1][1], named[-1][2]
     return [b.finish() for b in out]
 
 
@@ -183,6 +190,7 @@ class _Building:
         self.pages = [raw.page]
         self.bbox = raw.bbox
         self.notes: list[str] = []
+        self.issuer = self.issuer_scope = ""
 
     def extend(self, raw: RawTable, rows: list[tuple[Cell | None, ...]]) -> None:
         """Append a continuation page, dropping a repeated header."""
@@ -221,5 +229,7 @@ class _Building:
             bbox=self.bbox,
             empty=not has_figures,
             notes=tuple(self.notes),
+            issuer=self.issuer,
+            issuer_scope=self.issuer_scope,
         )
 

@@ -112,8 +112,20 @@ def m002_create_lexical_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_document_identity(conn: sqlite3.Connection) -> None:
+    """Where a document's identity came from (document | file_name | user) and the disclosure it belongs to."""
+    _run(
+        conn,
+        [
+            "ALTER TABLE documents ADD COLUMN identity_source TEXT NOT NULL DEFAULT 'document'",
+            "ALTER TABLE documents ADD COLUMN disclosure_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX documents_disclosure ON documents(disclosure_id)",
+        ],
+    )
+
+
 # Append only: a migration, once released, never changes; a schema change is a new function.
-MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index]
+MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity]
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -15,10 +16,11 @@ from typing import Any, Self
 
 from store import db, lexical
 from store.errors import StoreError
-from store.models import Chunk, Document, Fact
+from store.models import IDENTITY_WARNING, Chunk, Document, Fact
 
 _DOC_COLUMNS = (
-    "doc_id, file_name, unit_name, year, kind, scope, pages, title, table_count, fact_count, chunk_count, warnings"
+    "doc_id, file_name, unit_name, year, kind, scope, pages, title, table_count, fact_count, chunk_count, warnings, "
+    "identity_source, disclosure_id"
 )
 _FACT_COLUMNS = (
     "f.fact_id, f.doc_id, f.table_kind, f.table_title, f.page, f.x0, f.top, f.x1, f.bottom, "
@@ -125,7 +127,7 @@ class FactStore:
             # Cascades to facts and chunks; the chunks trigger removes their FTS rows.
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
             conn.execute(
-                f"INSERT INTO documents ({_DOC_COLUMNS}, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO documents ({_DOC_COLUMNS}, added_at) VALUES ({_marks(range(15))})",
                 (
                     doc.doc_id,
                     doc.file_name,
@@ -139,6 +141,8 @@ class FactStore:
                     doc.fact_count,
                     doc.chunk_count,
                     _json(list(doc.warnings)),
+                    doc.identity_source,
+                    doc.disclosure_id,
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 ),
             )
@@ -157,6 +161,27 @@ class FactStore:
                 )
                 fts_rows.append((int(cur.lastrowid or 0), c.text, c.doc_id))
             lexical.add_rows(conn, fts_rows)
+
+    def set_identity(self, doc_id: str, *, unit_name: str | None = None, year: int | None = None,
+                     kind: str | None = None, scope: str | None = None) -> Document:
+        """Correct a document's identity (its facts and chunks follow: they are scoped by doc_id)."""
+        doc = self.get_document(doc_id)
+        if doc is None:
+            raise StoreError(f"{doc_id}: no such document; `budgetqa docs` lists them")
+        new = dataclasses.replace(
+            doc, unit_name=unit_name if unit_name is not None else doc.unit_name,
+            year=year if year is not None else doc.year, kind=kind or doc.kind, scope=scope or doc.scope,
+            identity_source="user",
+            warnings=tuple(w for w in doc.warnings if not w.startswith(IDENTITY_WARNING)),
+        )
+        with self._writing():
+            self.conn.execute(
+                "UPDATE documents SET unit_name = ?, year = ?, kind = ?, scope = ?, identity_source = ?, "
+                "warnings = ?, disclosure_id = ? WHERE doc_id = ?",
+                (new.unit_name, new.year, new.kind, new.scope, new.identity_source, _json(list(new.warnings)),
+                 new.disclosure_id, doc_id),
+            )
+        return self.get_document(doc_id)  # type: ignore[return-value]
 
     def remove_document(self, doc_id: str) -> bool:
         """Delete a document with its facts and chunks; False if it was not stored."""
@@ -311,6 +336,7 @@ def _document(r: sqlite3.Row) -> Document:
         fact_count=r[9],
         chunk_count=r[10],
         warnings=tuple(json.loads(r[11])),
+        identity_source=r[12],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -10,6 +11,9 @@ BBox = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points, a
 
 DocKind = Literal["预算", "决算"]
 DocScope = Literal["部门", "单位"]
+IdentitySource = Literal["document", "file_name", "user"]
+# Warnings about a document's identity start with this, so a user's correction can clear them.
+IDENTITY_WARNING = "identity:"
 ChunkKind = Literal["text", "table_row", "table"]
 
 # Table kinds, matched by meaning from the title (ingest/tables.py). Strings, not an Enum,
@@ -49,6 +53,19 @@ class Document:
     fact_count: int = 0
     chunk_count: int = 0
     warnings: tuple[str, ...] = ()
+    identity_source: IdentitySource = "document"  # where unit/year/kind/scope were read
+
+    @property
+    def identity(self) -> tuple[str, int | None, str, str]:
+        """(unit, year, kind, scope): what makes two files parts of one disclosure."""
+        return (self.unit_name, self.year, self.kind, self.scope)
+
+    @property
+    def disclosure_id(self) -> str:
+        """Shared by the files of one disclosure (a prose file and its tables file): same unit, year, kind, scope."""
+        if not self.unit_name or self.year is None:
+            return self.doc_id  # an unknown identity joins nothing
+        return hashlib.sha256("|".join(map(str, self.identity)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
