@@ -12,14 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.lexicon import Match, get_lexicon
-from app.lookup import _GENERIC, _TOTAL_LABELS, Found, norm, table_subject
+from app.lookup import _GENERIC, Found, norm, table_subject
 from app.understand import Query
 
 # "A里的B", "A中的B", "A其中B": the part B is asked, A only says where to look.
 _PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
 _RATE = re.compile(r"(增长|增加|减少|下降|降低|上升|变化|变动|增减).{0,6}(百分之几|百分比|幅度|率|几成|%)|"
                    r"(百分之几|百分比|几成)")
-_GENERIC_ROWS = {norm(x) for x in (*_GENERIC, *_TOTAL_LABELS, "部门合计", "合计数")}
+# Bare totals say nothing of what they total: 合计 of the 三公 table is the 三公 total, not 机关运行经费.
+_GENERIC_ROWS = {norm(x) for x in ("合计", "小计", "总计", "部门合计", "合计数", "本年合计", *_GENERIC)}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def _names(found: Found) -> set[str]:
             names.add(norm(name))
         if norm(f.row_label) in _GENERIC_ROWS:
             names.add(norm(table_subject(f.table_kind)) + norm(f.row_label))
+        if found.how == "prose":  # a prose figure is named by its subject and the heading it stands under
+            names |= {norm(p) for p in re.split(r"\s*>\s*", f.table_title)}
     return {n for n in names if n}
 
 
@@ -91,6 +94,9 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     if not measures or found.how == "prose" and query.intent != "amount":
         return None
     names = _names(found)
+    labels = {norm(f.row_label) for f in found.facts} - _GENERIC_ROWS
+    if any(len(label) >= 2 and label in norm(text) for label in labels) and not _PART_OF.search(fold_text(text)):
+        return None  # the question names the row as printed
     part = _PART_OF.search(fold_text(text))
     if part and len(measures) >= 2:
         # the part named after 里/中 must be what the figure is
@@ -101,6 +107,19 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     if any(_satisfies(m, found, names) for m in measures):
         return None
     return Misaligned(measures[0].text, found.label, "找到的数字属于另一项")
+
+
+def focus(text: str) -> str | None:
+    """The part a "A里的B" question asks for (the text from B on), when it names two measures."""
+    folded = fold_text(text)
+    part = _PART_OF.search(folded)
+    if not part:
+        return None
+    measures = _measures(text)
+    after = [m for m in measures if m.start >= part.end()]
+    if after and len(measures) > len(after):
+        return folded[after[0].start:]
+    return None
 
 
 def fold_text(text: str) -> str:

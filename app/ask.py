@@ -9,6 +9,7 @@ from dataclasses import replace
 from app import align
 from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose
 from app.retrieve import search
@@ -105,7 +106,9 @@ class Asker:
                 if not found and query.intent == "share":
                     found = compute_share(facts, query, text)
             else:
-                found = _joined(facts, query, text) if query.total else None
+                part = align.focus(text)  # "三公经费里的公务接待费": the part is asked
+                found = find_amount(facts, _operand(query, part), part) if part else None
+                found = found or (_joined(facts, query, text) if query.total else None)
                 found = found or (_difference(facts, query, text) if _DIFFERENCE.search(text) else None)
                 found = found or find_amount(facts, query, text)
             if found is not None:
@@ -256,6 +259,14 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
     """"区级和市级支持总部经济加起来": each item looked up on its own, then their sum (one document)."""
     from app.lookup import key_phrases
 
+    columns = [c for c in get_lexicon().columns_in(text) if c != "合计"]  # 加起来 is the operation, not a column
+    if len(columns) >= 2 and _JOIN.search(text) and not query.terms:
+        # "人员经费和公用经费加起来": two columns of one total row
+        found = [find_amount(facts, replace(query, total=False, column=c), c) for c in dict.fromkeys(columns)]
+        if all(found) and len({f.facts[0].fact_id for f in found}) == len(found) and len({f.unit for f in found}) == 1:
+            cells = tuple(c for f in found for c in f.facts)
+            return Found(facts.doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
+                         "与".join(f.label for f in found), "合计", "sum")
     for piece in key_phrases(text):
         parts = [p for p in _JOIN.split(piece) if p]
         if len(parts) < 2:
@@ -272,14 +283,24 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
     return None
 
 
-_CHANGE_WORDS = re.compile(r"持平|相同|一致|增加|减少|增长|下降|降低|上升|变化|不变")
+# A clause that states a change: a change word with its figure, or "unchanged" in words.
+_STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|相同|一致|不变|没有变化")
 
 
 def _states_change(answer: str, text: str, query: Query) -> bool:
-    """Whether a passage sentence names the asked subject and says how it changed."""
+    """Whether one clause of the passages names the asked subject and states its change.
+
+    "基本支出人员经费增加" (a reason, no figure) is not the change of 基本支出."""
     words = [w for w in _subject_words(text, query) if len(w) >= 2]
-    sentences = re.split(r"[。；;\n]", answer)
-    return any(_CHANGE_WORDS.search(s) and any(w in norm_text(s) for w in words) for s in sentences)
+    clauses = re.split(r"[，,。；;\n]", answer)
+    for i, clause in enumerate(clauses):
+        if not any(w in norm_text(clause) for w in words):
+            continue
+        # "基本支出预算数为6,522.75万元。与上年相比增加844.58万元": the change may open the next clause
+        following = [c for c in clauses[i + 1:i + 3] if re.match(r"\s*(与上年|比上年|较上年|同比|比\d{4})", c)]
+        if any(_STATED_CHANGE.search(c) for c in (clause, *following)):
+            return True
+    return False
 
 
 def norm_text(text: str) -> str:
@@ -306,7 +327,7 @@ _NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|
 def _difference(facts: DocFacts, query: Query, text: str) -> Found | None:
     """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
     m = _TWO_OPERANDS.search(text.strip())
-    if not m or _NOT_OPERAND.match(m.group("b").strip()):
+    if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
         return None
     a_text, b_text = m.group("a"), m.group("b")
     a = find_amount(facts, _operand(query, a_text), a_text)

@@ -78,7 +78,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first)}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
-            if len({f.row_label for f in found.facts}) == 1:
+            if len({(f.row_label, f.column) for f in found.facts}) == 1:
                 text = text[:-1] + f"，该表中“{first.row_label}”列在多行，此为各行之和：{parts}。"
             else:
                 text = text[:-1] + f"，为各项之和：{parts}。"

@@ -15,10 +15,19 @@ _PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|自治州|盟|地区))?(.{1,8}
 # Unit-like phrases in a question, to notice a unit that is not loaded.
 _UNITLIKE = re.compile(
     r"([\u4e00-\u9fff]{1,8}(省|市|区|县|州))?[\u4e00-\u9fff]{0,10}?"
-    r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委员会|管理局|局|委|厅|办公室|中心|医院|学校)"
+    r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委员会|管理局|局|委|厅|办公室|中心|医院|学校|"
+    r"街道办事处|街道|镇|乡|人大办公厅|人大常委会|政协办公厅|政协|法院|检察院)"
 )
+# Bodies whose name alone is a unit (万里街道, 长征镇, 省法院): three characters are enough to be a stranger.
+_UNIT_NOUN = re.compile(r"(街道|镇|乡|人大|政协|法院|检察院|办公厅)$")
 _JOINERS = re.compile(r"[和与及跟同、的年比]")
-_ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), ("办公室", "办"), ("人民政府", "政府"))
+_ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), ("办公室", "办"), ("人民政府", "政府"),
+                  ("人民代表大会常务委员会", "人大"), ("人民检察院", "检察院"), ("高级人民法院", "法院"),
+                  ("人民法院", "法院"), ("办公厅", "办"), ("街道办事处", "街道"))
+# Words a short name drops: 中共…区委社会工作部 → 社会工作部, …人民政府万里街道办事处 → 万里街道.
+_GENERIC_PREFIX = re.compile(r"^(中共|中国共产党)")
+_PARTY_COMMITTEE = re.compile(r"^(委|党委)(?=.{2,})")
+_GOVERNMENT = re.compile(r"^人民政府(?!办公)(?=.{3,})")
 
 
 @dataclass(frozen=True)
@@ -32,17 +41,26 @@ class Scope:
 
 
 def aliases(unit_name: str) -> set[str]:
-    """Names staff use for a unit: the full name, without its place prefix, and abbreviated."""
+    """Names staff use for a unit: the full name, without its place prefix or generic words, abbreviated."""
     names = {unit_name}
-    m = _PLACE.match(unit_name)
-    if m and m.group(0) and len(unit_name) - len(m.group(0)) >= 2:
-        core = unit_name[len(m.group(0)):]
-        names.add(core)
+    bare = _GENERIC_PREFIX.sub("", unit_name)
+    names.add(bare)
+    m = _PLACE.match(bare)
+    if m and m.group(0) and len(bare) - len(m.group(0)) >= 2:
+        core = bare[len(m.group(0)):]
         place = m.group(3) or m.group(1)  # the nearest place: 普陀区商务委员会, 忻州市商务局
-        names.add(place + core)
-        if len(place) >= 3:  # 忻州商务局, 普陀商务委员会: the place without its 市/区
-            names.add(place[:-1] + core)
-        names.add(place[-1] + core)  # 区政府办, 市商务局: "the district's …"
+        cores = {core}
+        for generic in (_PARTY_COMMITTEE, _GOVERNMENT):  # 区委社会工作部, 区人民政府万里街道办事处
+            if generic.match(core):
+                cores.add(generic.sub("", core))
+                names.add(place[-1] + core)  # 区委社会工作部
+                names.add(place + core)  # 普陀区委社会工作部
+        for c in cores:
+            names.add(c)
+            names.add(place + c)
+            if len(place) >= 3:  # 忻州商务局, 普陀商务委员会: the place without its 市/区/省
+                names.add(place[:-1] + c)
+            names.add(place[-1] + c)  # 区政府办, 市商务局, 省政协办公厅: "the district's …"
     for name in list(names):
         for long, short in _ABBREVIATIONS:
             if long in name:
@@ -75,10 +93,13 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
         if not docs:  # a scope that matches nothing must not quietly widen to everything
             return Scope((), refusal=f"没有加载“{doc_hint}”的文件")
     named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
+    named = _most_specific(question, named)
     stranger = _stranger_unit(question, documents) if strict_units else ""
     if stranger:
         return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
     units = tuple(sorted({d.unit_name for d in named}))
+    if len(units) >= 2 and (same := _one_name_for_several(question, units)):
+        return Scope((), units=units, refusal=f"“{same}”可能指{'、'.join(units)}，请写明是哪一个单位")
     if named:
         docs = named
     years = mentioned_years(question, docs)  # 今年 means the newest year of the documents in scope
@@ -100,6 +121,22 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
     return Scope(tuple(docs), tuple(years), units)
 
 
+def _most_specific(question: str, named: list[Document]) -> list[Document]:
+    """Drop a unit matched only by a name inside another unit's longer name ("商务委" in "普陀商务委")."""
+    best = {d.unit_name: max((a for a in aliases(d.unit_name) if a in question), key=len) for d in named}
+    longer = set(best.values())
+    return [d for d in named if not any(best[d.unit_name] != o and best[d.unit_name] in o for o in longer)]
+
+
+def _one_name_for_several(question: str, units: Sequence[str]) -> str:
+    """The short name, when the question names several units by one and the same name ("商务局")."""
+    best = {u: max((a for a in aliases(u) if a in question), key=len) for u in units}
+    names = set(best.values())
+    if len(names) == 1:
+        return names.pop()
+    return ""
+
+
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
@@ -112,7 +149,11 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
             return phrase  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
             continue
-        if len(phrase) < 4 or phrase.startswith(("本", "该", "我", "单位", "部门")):
+        if phrase.startswith(("本", "该", "我", "单位", "部门")):
+            continue
+        if _UNIT_NOUN.search(phrase) and len(phrase) >= 3 and not any(phrase in a or a in phrase for a in known):
+            return phrase  # 万里街道, 长征镇, 省法院: a unit by its own name, not loaded
+        if len(phrase) < 4:
             continue
         if phrase in known:
             continue

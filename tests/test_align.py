@@ -1,0 +1,103 @@
+"""已核验 means right for this question: the figure's row, column, operation and unit are the ones asked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.scope import aliases, resolve
+from app.service import Service
+from app.settings import Settings
+from store.embedders import NgramEmbedder
+from store.models import Document
+from store.vectors import InMemoryIndex
+from tests.conftest import XINZHOU
+
+XZ = "忻州市商务局"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    svc = Service(Settings(home=tmp_path_factory.mktemp("align")), vectors=InMemoryIndex(NgramEmbedder()))
+    assert all(r.status == "ingested" for r in svc.ingest([XINZHOU]))
+    return svc
+
+
+# Sibling rows: swapping the subject gives that row's figure, never the original one as verified.
+@pytest.mark.parametrize(("question", "value"), [
+    ("机关运行经费是多少", "113.23"),
+    ("三公经费合计是多少", "10.00"),
+    ("三公经费里的公务接待费是多少", "1.00"),
+    ("三公经费中的公务用车运行维护费是多少", "9.00"),
+    ("公务接待费是多少", "1.00"),
+    ("人员经费是多少", "447.07"),
+    ("公用经费是多少", "113.23"),
+])
+def test_sibling_rows_give_their_own_figure(service, question, value):
+    answer = service.ask(question, XZ)
+    assert answer.status == "verified", answer.answer
+    assert (answer.value, answer.unit) == (Decimal(value), "万元"), answer.answer
+
+
+def test_two_columns_added_up(service):
+    answer = service.ask("人员经费和公用经费加起来是多少", XZ)
+    assert (answer.status, answer.value) == ("verified", Decimal("560.30")), answer.answer
+    assert "447.07 + 113.23" in answer.answer
+
+
+def test_a_difference_of_two_rows_is_computed_not_half_answered(service):
+    answer = service.ask("人员经费比公用经费多多少", XZ)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("333.84"), "万元"), answer.answer
+    assert "447.07 − 113.23" in answer.answer
+
+
+def test_a_rate_of_change_is_never_answered_with_a_share(service):
+    answer = service.ask("公用经费比上年减少了百分之几", XZ)
+    assert answer.unit != "%" or "占" not in answer.answer, answer.answer
+
+
+def test_a_change_the_document_does_not_state_is_refused_not_passages(service):
+    # The prose says "基本支出人员经费增加" as a reason, but states no change of 基本支出.
+    answer = service.ask("基本支出比上年增长多少", XZ)
+    assert answer.status == "refused", answer.answer
+
+
+def _doc(unit: str, year: int = 2025, scope: str = "单位", kind: str = "预算") -> Document:
+    return Document(f"{unit}{year}{scope}{kind}", "f.pdf", unit, year, kind, scope, 10)  # type: ignore[arg-type]
+
+
+LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中共上海市普陀区委社会工作部", 2024, "部门", "决算"),
+          _doc("上海市财政局"), _doc("江苏省政协办公厅", 2019, "部门"), _doc("江苏省人民检察院", 2019, "部门"),
+          _doc("上海市普陀区商务委员会"), _doc("上海市静安区商务委员会")]
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("万里街道2025年三公经费", "上海市普陀区人民政府万里街道办事处"),
+    ("社会工作部2024年决算收入", "中共上海市普陀区委社会工作部"),
+    ("区委社会工作部的三公经费", "中共上海市普陀区委社会工作部"),
+    ("省政协办公厅2019年支出合计", "江苏省政协办公厅"),
+    ("政协办公厅2019年三公经费", "江苏省政协办公厅"),
+    ("省检察院2019年三公经费", "江苏省人民检察院"),
+    ("普陀商务委三公经费", "上海市普陀区商务委员会"),
+])
+def test_units_by_their_everyday_short_names(question, unit):
+    scope = resolve(question, LOADED)
+    assert [d.unit_name for d in scope.documents] == [unit], scope.refusal
+
+
+@pytest.mark.parametrize("question", ["长征镇2023年三公经费多少", "省法院2019年三公经费", "省人大办公厅2019年三公经费"])
+def test_a_unit_not_loaded_is_refused_never_widened(question):
+    scope = resolve(question, LOADED)
+    assert not scope.documents and "没有加载" in scope.refusal
+
+
+def test_one_short_name_for_two_loaded_units_asks_which():
+    scope = resolve("商务委的三公经费是多少", LOADED)
+    assert not scope.documents
+    assert "上海市普陀区商务委员会" in scope.refusal and "上海市静安区商务委员会" in scope.refusal
+
+
+def test_short_names_drop_generic_words_but_not_to_nothing():
+    assert {"万里街道", "普陀区万里街道"} <= aliases("上海市普陀区人民政府万里街道办事处")
+    assert "办公室" not in aliases("上海市普陀区人民政府办公室")
