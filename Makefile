@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= .budgetqa
 SAMPLE := examples/xinzhou_commerce_2024_budget.pdf
 
-.PHONY: venv demo test eval-gate browser lint bench clean
+.PHONY: venv demo test eval-gate firstcontact browser lint bench clean
 
 $(BIN)/budgetqa: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,13 @@ eval-gate: venv
 		$(BIN)/budgetqa eval tests/gold/*.jsonl --home $(GATE)/all --min-accuracy 0.95 --faults \
 			--report $(GATE)/all.md --out $(GATE)/all.answers.jsonl; \
 	else echo "eval-gate: $(SHARED_SAMPLES) absent, only the bundled sample was evaluated"; fi
+
+# First-contact sets (tests/gold/firstcontact): written from the PDFs before the system met them, measured but
+# never tuned on and never gated on accuracy. Reuses the gate's store of all samples.
+firstcontact: venv
+	@test -d $(GATE)/all || $(MAKE) eval-gate
+	$(BIN)/budgetqa eval tests/gold/firstcontact/*.jsonl --home $(GATE)/all --report $(GATE)/firstcontact.md \
+		--out $(GATE)/firstcontact.answers.jsonl
 
 bench: venv
 	$(BIN)/python -m benchmarks

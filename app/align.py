@@ -23,6 +23,17 @@ _RATE = re.compile(r"(增长|增加|减少|下降|降低|上升|变化|变动|�
 _GENERIC_ROWS = {norm(x) for x in ("合计", "小计", "总计", "部门合计", "合计数", "本年合计", *_GENERIC)}
 
 
+# The figure columns of 预算 and 决算 tables a question can name: (words in the question, words the
+# figure's column header must then carry). 决算 documents print 年初预算数 / 全年预算数 / 决算数 side by side.
+_COLUMN_SLOTS = (
+    (re.compile(r"年初预算"), ("年初预算",)),
+    (re.compile(r"全年预算|调整预算|调整后预算"), ("全年预算", "调整预算", "调整后预算")),
+    (re.compile(r"决算数|实际支出|实际完成|执行数"), ("决算", "执行")),
+)
+_SHARE = re.compile(r"占|比重|比例|百分比")
+_SUMMED = re.compile(r"[和与及、加]|加上")
+
+
 @dataclass(frozen=True)
 class Misaligned:
     """Why a found figure does not answer the question, in words for the refusal."""
@@ -90,7 +101,21 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     if query.intent == "rate" or _RATE.search(query.question):
         if found.how == "share" or found.column == "占比":
             return Misaligned(_subject_text(text), f"{found.label}的占比", "问的是变化的幅度，不是占比")
+    if (column := _column_slot(text, found)) is not None:
+        return column
     measures = _measures(text)
+    if query.total and len(measures) >= 2 and _SUMMED.search(text) and found.how != "sum":
+        return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
+    named = [m for m in get_lexicon().scan(text) if m.kind != "column" or m.column not in (None, "合计")]
+    if query.intent == "share" and named and _SHARE.search(text):
+        # "A占B的比重": the share must be A's (a row or a column such as 人员经费), not B's share of another whole
+        part = named[0]
+        names = _names(found)
+        if part.kind == "column":
+            ok = any(norm(part.text) in n or norm(part.column or "") in n for n in names)
+        else:
+            ok = _satisfies(part, found, names)
+        return None if ok else Misaligned(part.text, f"{found.label}的占比", "找到的是另一项的占比")
     if not measures or found.how == "prose" and query.intent != "amount":
         return None
     names = _names(found)
@@ -107,6 +132,19 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     if any(_satisfies(m, found, names) for m in measures):
         return None
     return Misaligned(measures[0].text, found.label, "找到的数字属于另一项")
+
+
+def _column_slot(text: str, found: Found) -> Misaligned | None:
+    """A named figure column (全年预算数, 年初预算数, 决算数) the found figure's column does not carry."""
+    for asked, carried in _COLUMN_SLOTS:
+        word = asked.search(text)
+        if not word:
+            continue
+        for f in found.facts:
+            header = norm(f.column) + (norm(f.raw_text) if found.how == "prose" else "")
+            if not any(c in header for c in carried):
+                return Misaligned(word.group(0), f"{found.label}（{f.column}）", f"问的是{word.group(0)}这一列")
+    return None
 
 
 def focus(text: str) -> str | None:

@@ -22,7 +22,7 @@ from store.vectors import VectorIndex
 
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
 _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
-                          r"GDP|(局长|处长|科长|主任|书记|区长|市长|县长|部长|厅长|主席|个人)的?(工资|收入|薪|奖金)")
+                          r"GDP|(局长|处长|科长|主任|书记|区长|市长|县长|部长|厅长|主席|个人)[^，。？?]{0,4}(工资|收入|薪|奖金)")
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
@@ -252,7 +252,7 @@ class Asker:
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
 
 
-_JOIN = re.compile(r"[和与及、]")
+_JOIN = re.compile(r"加上|[和与及、加]")
 
 
 def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:

@@ -156,6 +156,8 @@ def summary(records: Sequence[Record]) -> dict:
         "refusal_precision": round(sum(r.gold["kind"] == "refuse" for r in refused) / len(refused), 4) if refused else 1.0,
         "refusal_recall": round(sum(r.answer.status == "refused" for r in should) / len(should), 4) if should else 1.0,
         "verified_but_wrong": sum(1 for r in records if verified_but_wrong(r)),
+        "verified_but_wrong_by_kind": {k: sum(map(verified_but_wrong, v)) for k, v in sorted(by_kind.items())},
+        "verified_but_wrong_by_file": {k: sum(map(verified_but_wrong, v)) for k, v in sorted(by_file.items())},
         "citation_accuracy": citation_accuracy(records),
         "latency_ms_p50": statistics.median(latencies),
         "latency_ms_p95": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],

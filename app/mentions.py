@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ingest.numbers import COUNTERS, MONEY, PERCENT, convert, normalise_code, parse_number
+from ingest.numbers import COUNTERS, MONEY, PERCENT, chinese_number, convert, normalise_code, parse_number
 
 KINDS = ("amount", "percent", "count", "area", "year", "date", "code", "ordinal", "plain")
 AMOUNT_KINDS = frozenset({"amount", "percent", "count", "area"})
@@ -24,7 +24,6 @@ _ANY_UNIT = f"%|个百分点|百分点|{_MONEY}|[万亿]|{_CTR}"
 # After a unit, "-" joins a range ("5%-10%", "1万元-2万元"); it is a minus sign only after words.
 _RANGE_END = "".join(sorted({u[-1] for u in (*MONEY, *_COUNT_UNITS, "%", "万", "亿")}))
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN = "零〇一二两三四五六七八九十百千万亿"
 _LIST_CN = "一二三四五六七八九十"
 _DASH = r"\s*[-—–~～至到]\s*"
@@ -49,7 +48,7 @@ _TOKEN = re.compile(
     |(?P<code>(?<![\d.,\-])[1235]\d{{2}}(?:\d{{4}}|\d{{2}}|(?:[ ]\d{{2}}){{1,2}})?(?![\d.,])
         (?=[ \t]*[\u4e00-\u9fff])(?![ \t]*(?:{_ANY_UNIT}|[余多年月日号])))
     |百分之(?P<cnpct>[{_CN}]+(?:点[〇零一二三四五六七八九]+)?)
-    |(?P<cn>(?<![统唯之万单同逐其划专初第后{_CN}])(?=[零〇一二两三四五六七八九十])[{_CN}]+)
+    |(?P<cn>(?<![统唯之万单同逐其划专初第后{_CN}])(?=[零〇○一二两三四五六七八九十])[{_CN}○]+(?:点[〇○零一二三四五六七八九]+[万亿]?)?)
         [余多]?(?P<cnunit>元|{_CTR})(?!性)
     |(?P<num>(?:(?<![0-9A-Za-z.,)）\]{_RANGE_END}])-)?(?<![\d.,])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)
         (?:[ ]?[余多])?[ ]?
@@ -78,33 +77,17 @@ class Mention:
     kind: str
 
 
-def _cn_int(s: str) -> int | None:
-    """The value of a Chinese numeral such as 一百二十, 两千, 一万二千; None for 二三 (a vague "two or three")."""
-    if re.search(r"[一二两三四五六七八九]{2}", s):
-        return None
-    total = section = number = 0
-    for ch in s:
-        if ch in _CN_DIGIT:
-            number = _CN_DIGIT[ch]
-        elif ch in _CN_SMALL:
-            section += (number or 1) * _CN_SMALL[ch]
-            number = 0
-        elif ch == "万":
-            total += (section + number) * 10_000
-            section = number = 0
-        else:  # 亿 scales everything before it
-            total = (total + section + number) * 100_000_000
-            section = number = 0
-    return total + section + number
-
-
-def _cn_decimal(s: str) -> Decimal | None:
-    """A Chinese numeral with an optional 点 fraction (百分之十二点五 → 12.5)."""
-    whole, _, frac = s.partition("点")
-    n = _cn_int(whole)
-    if n is None:
-        return None
-    return Decimal(f"{n}.{''.join(str(_CN_DIGIT[c]) for c in frac)}") if frac else Decimal(n)
+def _cn_amount(run: str, unit: str) -> Decimal | None:
+    """A Chinese numeral's value in the unit it will be shown with: 一亿二千万元 → 12000 (万元)."""
+    scale = run[-1] if run[-1] in "万亿" and len(run) > 1 else ""
+    if "点" in run:  # 零点一万: the fraction, then the multiplier
+        return chinese_number(run[:-1] if scale else run)
+    if not scale:
+        return chinese_number(run)
+    if not set(run[:-1]) & set("万亿"):
+        return chinese_number(run[:-1])  # 一〇二四万, 一百二十万: the numeral, then its 万
+    whole = chinese_number(run)  # 一亿二千万: composed, then shown in 万
+    return None if whole is None else whole / (10_000 if scale == "万" else 100_000_000)
 
 
 def _kind_of(unit: str) -> str:
@@ -144,17 +127,22 @@ def _classify(m: re.Match[str], norm: str) -> tuple[int, int, Decimal | None, st
             code = normalise_code(g[name]) or re.sub(r"\s", "", g[name])
             return m.start(name), m.end(name), Decimal(code), None, "code"
     if g["cnpct"]:
-        value = _cn_decimal(g["cnpct"])
-        return None if value is None else (m.start(), m.end(), value, PERCENT, "percent")
+        value = chinese_number(g["cnpct"])
+        # a numeral nobody can read exactly is still a figure: unsupported, never silently skipped
+        return m.start(), m.end(), value, PERCENT, "percent"
     if g["cn"]:
         run, unit = g["cn"], g["cnunit"]
-        if unit == "元" and run[-1] in "万亿" and len(run) > 1:
-            run, unit = run[:-1], run[-1] + "元"  # 一百二十万元 is 120 万元, as a table would print it
         if run == "一" and unit in _ARTICLE_UNITS:
             return None  # "一个重要举措", "开展一次": an article, not a quantity anyone would verify
-        n = _cn_int(run)
+        value = _cn_amount(run, unit)
+        if unit == "元" and run[-1] in "万亿" and len(run) > 1:
+            unit = run[-1] + "元"  # 一百二十万元 is 120 万元, 零点一万元 0.1 万元, as a table would print it
+        elif unit != "元" and run[-1] in "万亿" and value is not None:
+            value *= 10_000 if run[-1] == "万" else 100_000_000  # 一万人
         unit = "平方米" if unit == "㎡" else unit
-        return None if n is None else (m.start(), m.end(), Decimal(n), unit, _kind_of(unit))
+        if value is None and _kind_of(unit) != "amount" and not run.strip("一二两三四五六七八九"):
+            return None  # "三四个", "两三次": a vague count, not a figure
+        return m.start(), m.end(), value, unit, _kind_of(unit)
     value = parse_number(g["num"])
     if value is None:
         return None

@@ -60,6 +60,49 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
+_CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+
+
+def _cn_integer(s: str) -> int | None:
+    """一百二十 → 120, 一万二千 → 12000, 一亿二千万 → 120000000, 一〇二四 / 九九九 → positional; None when vague.
+
+    Two bare digits without 〇 ("二三十", "三四") are a vague "two or three", never a figure."""
+    if not s or any(ch not in _CN_DIGIT and ch not in _CN_SMALL and ch not in _CN_BIG for ch in s):
+        return None
+    if all(ch in _CN_DIGIT for ch in s):
+        if len(s) == 1 or len(s) >= 3 or set(s) & {"零", "〇", "○"}:
+            return int("".join(str(_CN_DIGIT[ch]) for ch in s))  # 一〇二四, 五〇〇, 九九九: read digit by digit
+        return None
+    if re.search(r"[一二两三四五六七八九]{2}", s):
+        return None
+    total = section = number = 0
+    for ch in s:
+        if ch in _CN_DIGIT:
+            number = _CN_DIGIT[ch]
+        elif ch in _CN_SMALL:
+            section += (number or 1) * _CN_SMALL[ch]
+            number = 0
+        elif ch == "万":
+            total += (section + number or (1 if not total else 0)) * 10_000
+            section = number = 0
+        else:  # 亿 scales everything before it
+            total = (total + section + number or 1) * 100_000_000
+            section = number = 0
+    return total + section + number
+
+
+def chinese_number(text: str) -> Decimal | None:
+    """The exact value of a Chinese numeral with an optional 点 fraction (十二点五 → 12.5, 零点一 → 0.1)."""
+    whole, dot, frac = text.partition("点")
+    n = _cn_integer(whole) if whole else (0 if dot else None)
+    if n is None or (dot and (not frac or any(ch not in _CN_DIGIT for ch in frac))):
+        return None
+    return Decimal(f"{n}.{''.join(str(_CN_DIGIT[c]) for c in frac)}") if dot else Decimal(n)
+
+
 def unit_of_amounts(text: str) -> str | None:
     """The money unit a table declares in a line like "单位名称：… 单位：万元"."""
     m = _UNIT_LINE.search(text.replace(" ", ""))

@@ -51,6 +51,7 @@ def test_a_wrong_figure_shown_as_verified_is_counted():
     assert verified_but_wrong(wrong) and not verified_but_wrong(flagged)
     result = summary([wrong, flagged])
     assert result["verified_but_wrong"] == 1 and result["accuracy"] == 0.0
+    assert result["verified_but_wrong_by_file"] == {"g": 1} and result["verified_but_wrong_by_kind"] == {"number": 1}
 
 
 def test_gold_files_are_valid_and_big_enough():
