@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ingest.numbers import COUNTERS, MONEY, PERCENT, chinese_number, convert, normalise_code, parse_number
+from ingest.numbers import COUNTERS, MONEY, PERCENT, WIDE, chinese_number, convert, normalise_code, parse_number
 
 KINDS = ("amount", "percent", "count", "area", "year", "date", "code", "ordinal", "plain")
 AMOUNT_KINDS = frozenset({"amount", "percent", "count", "area"})
@@ -14,7 +14,6 @@ POINTS = "百分点"  # "下降2.5个百分点" is a difference of percentages, 
 AREAS = ("平方米", "平方公里")
 
 # One-to-one replacements keep offsets valid; "，" stays out: in prose it is punctuation, not a thousands separator.
-_WIDE = str.maketrans("０１２３４５６７８９％．－−", "0123456789%.--")
 # Units prose also counts with, beyond the ones ingest knows.
 _MORE_COUNTERS = ("人次", "个月", "场", "件", "份", "所", "座", "张", "批", "篇", "吨", "公顷", "立方米", "米", "㎡")
 _COUNT_UNITS = sorted({*COUNTERS, *AREAS, *_MORE_COUNTERS}, key=len, reverse=True)
@@ -167,7 +166,7 @@ def _classify(m: re.Match[str], norm: str) -> tuple[int, int, Decimal | None, st
 def extract(text: str) -> list[Mention]:
     """Every number in a text, left to right and non-overlapping, with its value, unit and kind."""
     text = text or ""
-    norm = _WIDE_SEP.sub(",", text).translate(_WIDE)
+    norm = _WIDE_SEP.sub(",", text).translate(WIDE)
     out: list[Mention] = []
     for m in _TOKEN.finditer(norm):
         found = _classify(m, norm)

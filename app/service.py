@@ -9,7 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from app.answer import Answer
+from app.answer import Answer, refusal
 from app.ask import Asker
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
@@ -20,6 +20,10 @@ from store.errors import BudgetQAError
 from store.facts import FactStore
 from store.models import Document, Fact
 from store.vectors import ChromaIndex, VectorIndex
+
+# Questions are a sentence or two; anything longer is pasted text, refused at once instead of matched for seconds.
+MAX_QUESTION_CHARS = 500
+MAX_DRAFT_CHARS = 20_000
 
 
 class Service:
@@ -122,6 +126,11 @@ class Service:
     def ask(self, question: str, doc: str | None = None) -> Answer:
         """Answer one question with verified figures and citations, or refuse."""
         started = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            return refusal(question, "请输入一个问题，例如“三公经费是多少？”")
+        if len(question) > MAX_QUESTION_CHARS:
+            return refusal(question[:80] + "…", f"问题太长（{len(question)}字），请缩短到{MAX_QUESTION_CHARS}字以内，一次问一件事")
         answer = self.asker.ask(question, doc)
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000))
 
@@ -157,6 +166,9 @@ class Service:
         from app.scope import resolve
         from app.understand import understand
 
+        if len(draft) > MAX_DRAFT_CHARS:
+            raise BudgetQAError(f"the draft is {len(draft)} characters; verify takes at most {MAX_DRAFT_CHARS} at once: "
+                                "split it into answers")
         scope = resolve(question, self.documents(), doc)
         docs = scope.documents or tuple(self.documents())
         query = understand(question)

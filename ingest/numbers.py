@@ -21,7 +21,7 @@ _ALIASES = {"％": PERCENT, "万": "万元", "亿": "亿元"}
 _UNITS = "|".join(sorted([*MONEY, *COUNTERS, "万", "亿"], key=len, reverse=True))
 FIGURE = re.compile(
     rf"(?<![\d.,])(?P<num>[-－−]?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|[-－−]?\d+(?:\.\d+)?)\s*"
-    rf"(?P<unit>%|％|{_UNITS})?"
+    rf"(?P<unit>%|％|(?:万|亿)(?={'|'.join(c for c in COUNTERS)})|{_UNITS})?"
 )
 
 
@@ -43,9 +43,19 @@ class Figure:
     amount: Amount
 
 
+# Full-width digits and signs read as ASCII, one character for one (offsets stay valid). "，" stays out:
+# in prose it is punctuation ("增长160.97万元，增长18.63%"); only a table cell reads it as a separator.
+WIDE = str.maketrans("０１２３４５６７８９．－−＋（）％", "0123456789.--+()%")
+
+
 def parse_number(text: str) -> Decimal | None:
-    """The exact value of a cell such as "1,024.87", "-3.5" or "(12.00)"; None if it is not a number."""
-    s = (text or "").strip().replace(" ", "").replace("，", ",")
+    """The exact value of a cell such as "1,024.87", "１２３．４５", "-3.5" or "(12.00)"; None if it is not one number.
+
+    "12 3" is two figures (or a misread), never 123."""
+    s = (text or "").strip().translate(WIDE).replace("，", ",")
+    if re.search(r"\d\s+\d", s):
+        return None
+    s = s.replace(" ", "")
     if not s:
         return None
     paren = _PAREN_NEG.match(s)
@@ -121,11 +131,18 @@ def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal:
 def find_figures(text: str) -> list[Figure]:
     """Every figure in a sentence with its unit, e.g. "增长160.97万元，增长18.63%"."""
     out = []
+    text = (text or "").translate(WIDE)  # "３８．５万元" is one figure
     for m in FIGURE.finditer(text):
         value = parse_number(m.group("num"))
         if value is None:
             continue
         unit = m.group("unit")
+        if unit in ("万", "亿") and (counter := next((c for c in COUNTERS if text.startswith(c, m.end())), None)):
+            # "约1.2万人" is 12,000 people, not 1.2万元
+            value, unit = value.scaleb(4 if unit == "万" else 8), counter
+            out.append(Figure(text=text[m.start():m.end() + len(counter)].strip(), start=m.start(),
+                              end=m.end() + len(counter), amount=Amount(value, unit)))
+            continue
         unit = _ALIASES.get(unit, unit)
         out.append(Figure(text=m.group(0).strip(), start=m.start(), end=m.end(), amount=Amount(value, unit)))
     return out

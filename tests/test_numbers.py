@@ -97,3 +97,80 @@ def test_metadata_from_covers_of_several_templates(cover, expected):
     page = Page(1, 600, 800, tuple(Line(t, (0, i * 20, 100, i * 20 + 10), 12) for i, t in enumerate(cover)), (), 100, 0)
     meta = read_metadata([page], [])
     assert (meta.unit_name, meta.year, meta.kind, meta.scope) == expected
+
+
+# --- one amount parser for ingest and verifier: Arabic, full-width, Chinese numerals ----------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from app.mentions import extract  # noqa: E402
+from ingest.numbers import chinese_number, find_figures  # noqa: E402
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese(n: int) -> str:
+    """A reference writer of Chinese numerals (万/亿 sections, 零 for gaps), for round trips."""
+    if n == 0:
+        return "零"
+
+    def section(k: int) -> str:
+        out, zero = "", False
+        for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+            d = k // value % 10
+            if d:
+                out += ("零" if zero else "") + _DIGITS[d] + unit
+                zero = False
+            elif out:
+                zero = True
+        return out
+
+    parts = [(n // 10**8, "亿"), (n // 10**4 % 10**4, "万"), (n % 10**4, "")]
+    text, gap = "", False
+    for value, unit in parts:
+        if value:
+            text += ("零" if gap or (text and value < 1000) else "") + section(value) + unit
+            gap = False
+        elif text:
+            gap = True
+    return text
+
+
+@given(st.integers(min_value=0, max_value=999_999_999_999))
+def test_chinese_integers_round_trip(n):
+    assert chinese_number(_chinese(n)) == n
+
+
+@given(st.integers(min_value=1, max_value=99_999), st.integers(min_value=0, max_value=99))
+def test_chinese_decimals_in_wan_round_trip(whole, cents):
+    text = f"{_chinese(whole)}点{''.join(_DIGITS[int(c)] for c in f'{cents:02d}')}万元"
+    [m] = extract(f"合计{text}。")
+    assert (m.value, m.unit) == (Decimal(f"{whole}.{cents:02d}"), "万元")
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+def test_arabic_full_width_and_separated_forms_agree(value):
+    plain = f"{value:.2f}"
+    grouped = f"{value:,.2f}"
+    wide = plain.translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    assert parse_number(plain) == parse_number(grouped) == parse_number(wide) == value
+    assert [f.amount.value for f in find_figures(f"支出{wide}万元")] == [value]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("１２３．４５", Decimal("123.45")), ("12 3", None), ("（12.00）", Decimal("-12.00")), ("1，024.87", Decimal("1024.87")),
+])
+def test_cells_in_any_script(text, expected):
+    assert parse_number(text) == expected
+
+
+def test_prose_figures_in_any_script():
+    assert [(f.amount.value, f.amount.unit) for f in find_figures("３８．５万元")] == [(Decimal("38.5"), "万元")]
+    assert [(f.amount.value, f.amount.unit) for f in find_figures("约1.2万人")] == [(Decimal("1.2E+4"), "人")]
+    assert [(m.value, m.unit) for m in extract("一亿二千万元")] == [(Decimal(12000), "万元")]
+
+
+@given(st.text(alphabet="零〇一二两三四五六七八九十百千万亿点元万人个0123456789.,，%％ 年", max_size=40))
+def test_any_text_parses_without_error(text):
+    extract(text)
+    find_figures(text)

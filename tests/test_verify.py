@@ -43,3 +43,20 @@ def test_derived_share_is_supported_with_its_derivation(xinzhou):
     ev = Evidence([DocFacts(xinzhou.document, xinzhou.facts)], (), facts[:3], ())
     checks = verify("项目支出是合计的45.33%。", ev)
     assert checks[0].supported and checks[0].support[0].startswith(("fact:", "derived:share"))
+
+
+@pytest.mark.parametrize(
+    ("draft", "supported"),
+    [
+        ("公务接待费为零点一万元。", [False]),  # 0.1万元, not 一万元
+        ("公务接待费为一万元。", [True]),  # 1万元: prose rounding of 1.00万元
+        ("公务接待费为一〇二四万元。", [False]),  # read as 1024, never skipped
+        ("公务接待费为九九九万元。", [False]),
+        ("公务接待费为十二点五万元。", [False]),  # 12.5, not 五万元
+        ("公务接待费为１．００万元。", [True]),  # full-width digits
+        ("公务接待费为二三万元。", [False]),  # "two or three 万元": no exact figure, so unsupported
+    ],
+)
+def test_chinese_numerals_are_read_exactly_and_an_unreadable_one_is_never_verified(evidence, draft, supported):
+    checks = verify(draft, evidence)
+    assert [c.supported for c in checks] == supported, [(c.text, c.support, c.problem) for c in checks]
