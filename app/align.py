@@ -31,7 +31,7 @@ _COLUMN_SLOTS = (
     (re.compile(r"决算数|实际支出|实际完成|执行数"), ("决算", "执行")),
 )
 _SHARE = re.compile(r"占|比重|比例|百分比")
-_SUMMED = re.compile(r"[和与及、加]|加上")
+_JOINER = re.compile(r"^(和|与|及|、|加|加上|以及|同)$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,9 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     if (column := _column_slot(text, found)) is not None:
         return column
     measures = _measures(text)
-    if query.total and len(measures) >= 2 and _SUMMED.search(text) and found.how != "sum":
+    folded = fold_text(text)
+    joined = any(_JOINER.match(folded[a.end:b.start]) for a, b in zip(measures, measures[1:], strict=False))
+    if query.total and joined and found.how != "sum":
         return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
     named = [m for m in get_lexicon().scan(text) if m.kind != "column" or m.column not in (None, "合计")]
     if query.intent == "share" and named and _SHARE.search(text):
@@ -142,6 +144,8 @@ def _column_slot(text: str, found: Found) -> Misaligned | None:
             continue
         for f in found.facts:
             header = norm(f.column) + (norm(f.raw_text) if found.how == "prose" else "")
+            if "决算" in carried and found.doc.kind == "决算" and "预算" not in header:
+                continue  # a 决算 document's figures are 决算数 unless their column says 预算
             if not any(c in header for c in carried):
                 return Misaligned(word.group(0), f"{found.label}（{f.column}）", f"问的是{word.group(0)}这一列")
     return None

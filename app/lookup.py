@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 from functools import cached_property
@@ -172,6 +172,13 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
             picked = pick(doc_facts.by_code[code], query, code, doc)
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
+    if query.column and not any(_column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
+        # 决算 templates print 人员经费 / 公用经费 as rows ("人员经费合计"), not as columns
+        for label in (f"{query.column}合计", query.column):
+            rows = doc_facts.by_label.get(norm(label))
+            picked = pick(rows, replace(query, column=None), label, doc) if rows else None
+            if picked:
+                return _found(doc, picked[0], picked[0][0].row_label)
     for label in doc_facts.subjects(query, text):
         facts = doc_facts.by_label.get(label) or doc_facts.by_alt.get(label, [])
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
@@ -248,7 +255,8 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 
 # Words of a question that say what is asked, not what it is about.
-_ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|预算数|预算|金额|"
+_ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
+                     r"预算数|预算|决算数|决算|执行数|实际支出|支出了|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"
                      r"[？?，,。！!\s]")

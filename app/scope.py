@@ -55,6 +55,7 @@ def aliases(unit_name: str) -> set[str]:
                 cores.add(generic.sub("", core))
                 names.add(place[-1] + core)  # 区委社会工作部
                 names.add(place + core)  # 普陀区委社会工作部
+        cores |= {short for c in list(cores) for short in _initials(c)}
         for c in cores:
             names.add(c)
             names.add(place + c)
@@ -66,6 +67,24 @@ def aliases(unit_name: str) -> set[str]:
             if long in name:
                 names.add(name.replace(long, short))
     return {n for n in names if len(n) >= 3}
+
+
+_BODY = re.compile(r"(?<!办公)(?<!委员)(部|局|委)$")
+
+
+def _initials(core: str) -> set[str]:
+    """The everyday abbreviation by each word's first character: 社会工作部 → 社工部, 人力资源和社会保障局 → 人社局.
+
+    Only for a four-character name (two words) or two names joined by 和; never for 办公厅 or 委员会."""
+    body = _BODY.search(core)
+    if not body:
+        return set()
+    parts = core[: body.start()].split("和")
+    if len(parts) == 1 and len(parts[0]) == 4:
+        parts = [parts[0][:2], parts[0][2:]]
+    if len(parts) != 2 or any(len(p) < 2 for p in parts):
+        return set()
+    return {parts[0][0] + parts[1][0] + body.group(0)}
 
 
 def mentioned_years(question: str, documents: Sequence[Document]) -> list[int]:

@@ -69,7 +69,7 @@ def _doc(unit: str, year: int = 2025, scope: str = "单位", kind: str = "预算
 
 LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中共上海市普陀区委社会工作部", 2024, "部门", "决算"),
           _doc("上海市财政局"), _doc("江苏省政协办公厅", 2019, "部门"), _doc("江苏省人民检察院", 2019, "部门"),
-          _doc("上海市普陀区商务委员会"), _doc("上海市静安区商务委员会")]
+          _doc("上海市普陀区商务委员会"), _doc("上海市静安区商务委员会"), _doc("上海市普陀区人力资源和社会保障局")]
 
 
 @pytest.mark.parametrize(("question", "unit"), [
@@ -80,6 +80,8 @@ LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中
     ("政协办公厅2019年三公经费", "江苏省政协办公厅"),
     ("省检察院2019年三公经费", "江苏省人民检察院"),
     ("普陀商务委三公经费", "上海市普陀区商务委员会"),
+    ("社工部2024年财政拨款收入多少", "中共上海市普陀区委社会工作部"),  # each word's first character
+    ("区人社局2025年收入", "上海市普陀区人力资源和社会保障局"),
 ])
 def test_units_by_their_everyday_short_names(question, unit):
     scope = resolve(question, LOADED)
@@ -101,3 +103,6 @@ def test_one_short_name_for_two_loaded_units_asks_which():
 def test_short_names_drop_generic_words_but_not_to_nothing():
     assert {"万里街道", "普陀区万里街道"} <= aliases("上海市普陀区人民政府万里街道办事处")
     assert "办公室" not in aliases("上海市普陀区人民政府办公室")
+    # initials only where people use them: not 政办厅 for 政协办公厅, not 中组部 for a province's 组织部
+    assert not {"政办厅", "省办厅"} & aliases("江苏省政协办公厅")
+    assert not {"中组部", "省组部"} & aliases("中共江苏省委组织部")
