@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from app.lexicon import Match, get_lexicon
 from app.lookup import _GENERIC, Found, norm, table_subject
 from app.understand import Query
@@ -88,16 +90,35 @@ def _satisfies(match: Match, found: Found, names: set[str]) -> bool:
         for n in names:
             if n in _GENERIC_ROWS:
                 continue
-            if w == n or len(n) >= 3 and (w in n or n in w):
-                return True
+            if w == n or len(n) >= 3 and (w in n or n in w) or min(len(w), len(n)) >= 6 and fuzz.ratio(w, n) >= 88:
+                return True  # the same name, one inside the other, or a misprint (一般公共预算服务支出)
+    if found.how == "prose" and _in_sentence(specific, found):
+        return True
     generic_rows = [f for f in found.facts if norm(f.row_label) in _GENERIC_ROWS]
     return bool(generic_rows) and _generic_ok(found, specific)
 
 
+PROSE_MATCH = 80  # a prose subject is a heuristic clause: the asked words, nearly verbatim, in its sentence
+
+
+def _in_sentence(words: Iterable[str], found: Found) -> bool:
+    """Whether a prose figure's own sentence names the asked subject (编报绩效目标的项目 for 绩效目标项目)."""
+    sentence = norm(found.facts[0].raw_text)
+    return any(len(w) >= 3 and fuzz.partial_ratio(w, sentence) >= PROSE_MATCH for w in words)
+
+
 def check(query: Query, found: Found, text: str) -> Misaligned | None:
     """None when the figure answers the frame the question names; else what is wrong with it."""
-    if found.how in ("sum", "difference"):
-        return None  # an operation over operands, each looked up by its own name
+    if found.how == "sum":
+        # "三公经费、会议费和培训费合计": every joined item must be among the operands
+        measures = _measures(text)
+        folded = fold_text(text)
+        chain = 1 + sum(1 for a, b in zip(measures, measures[1:], strict=False) if _JOINER.match(folded[a.end:b.start]))
+        if chain > len(found.facts):
+            return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，只找到了其中几项")
+        return None
+    if found.how == "difference":
+        return None  # an operation over two operands, each looked up by its own name
     if query.intent == "rate" or _RATE.search(query.question):
         if found.how == "share" or found.column == "占比":
             return Misaligned(_subject_text(text), f"{found.label}的占比", "问的是变化的幅度，不是占比")
@@ -118,7 +139,7 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
         else:
             ok = _satisfies(part, found, names)
         return None if ok else Misaligned(part.text, f"{found.label}的占比", "找到的是另一项的占比")
-    if not measures or found.how == "prose" and query.intent != "amount":
+    if not measures:
         return None
     names = _names(found)
     labels = {norm(f.row_label) for f in found.facts} - _GENERIC_ROWS

@@ -14,6 +14,11 @@ Status = Literal["verified", "unverified", "refused"]
 CANNOT_ANSWER = "文件中没有相关信息"
 
 
+def cite_page(page: int, label: str | None) -> str:
+    """第15页（PDF第18页） where the printed number differs from the PDF's index, else 第18页."""
+    return f"第{label}页（PDF第{page}页）" if label and label != str(page) else f"第{page}页"
+
+
 @dataclass(frozen=True)
 class Citation:
     """Where a figure or passage stands: document, page, table, row, column."""
@@ -29,6 +34,12 @@ class Citation:
     fact_id: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     unit: str | None = None  # the unit of value, as the document prints it
+    page_label: str | None = None  # the page number printed on the page, when the document prints one
+
+    @property
+    def page_text(self) -> str:
+        """The page as staff cite it: the printed number first, the PDF's index where it differs."""
+        return cite_page(self.page, self.page_label)
 
 
 @dataclass(frozen=True)

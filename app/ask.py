@@ -22,12 +22,14 @@ from store.vectors import VectorIndex
 
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
 _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
-                          r"GDP|(局长|处长|科长|主任|书记|区长|市长|县长|部长|厅长|主席|个人)[^，。？?]{0,4}(工资|收入|薪|奖金)")
+                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部)[^，。？?]{0,4}"
+                         r"(工资|收入|薪|奖金)")
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
 MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
+_LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
 _DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 
@@ -90,7 +92,8 @@ class Asker:
         if not founds and query.intent in ("change", "compare", "rate"):
             # "与上年预算数相同" is said in words; passages that state no change of the subject are no answer
             answer = self._text_answer(query, scope, text)
-            if answer.status == "refused" or _states_change(answer.answer, text, query):
+            asks_items = re.search(r"哪些|什么|怎么样|如何|情况", question) and not re.search(r"多少|百分之|几", question)
+            if answer.status == "refused" or asks_items or _states_change(answer.answer, text, query):
                 return answer
             return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
         if not founds:
@@ -99,20 +102,30 @@ class Asker:
 
     def _figures(self, query: Query, scope: Scope, text: str) -> list[Found]:
         raw: list[Found] = []
+        # "2018年的支出总计比2017年多多少" with both years loaded: each year's figure, then their difference
+        across_years = len({d.year for d in scope.documents if d.year in scope.years}) >= 2
+        intent = "amount" if across_years and query.intent in ("change", "compare") else query.intent
         for doc in scope.documents:
             facts = self.doc_facts(doc)
-            if query.intent in _PROSE_COLUMNS:
+            if intent in _PROSE_COLUMNS:
                 found = find_prose(facts, query, text, _PROSE_COLUMNS[query.intent])
                 if not found and query.intent == "share":
                     found = compute_share(facts, query, text)
             else:
-                part = align.focus(text)  # "三公经费里的公务接待费": the part is asked
-                found = find_amount(facts, _operand(query, part), part) if part else None
+                part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
+                found = find_amount(facts, _part_of(query, text, part), part) if part else None
                 found = found or (_joined(facts, query, text) if query.total else None)
                 found = found or (_difference(facts, query, text) if _DIFFERENCE.search(text) else None)
                 found = found or find_amount(facts, query, text)
             if found is not None:
                 raw.append(found)
+        # One disclosure in two files (prose, tables) answers once, from its tables: they are authoritative.
+        by_disclosure: dict[str, Found] = {}
+        for f in raw:
+            kept = by_disclosure.get(f.doc.disclosure_id)
+            if kept is None or (kept.how == "prose" and f.how != "prose"):
+                by_disclosure[f.doc.disclosure_id] = f
+        raw = [f for f in raw if by_disclosure[f.doc.disclosure_id] is f]
         # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
         # unless the question compares exactly those two.
         unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
@@ -134,12 +147,14 @@ class Asker:
             own = Evidence([self.doc_facts(found.doc)], (), [*found.facts, *found.inputs], [found.label])
             numbers += verify(sentence, own)
         value, unit = shown[0]  # the asked figure: the first document's, in the unit asked for
-        units = {f.doc.doc_id for f in founds}
+        units = {f.doc.disclosure_id for f in founds}
         comparing = query.intent in ("compare", "change") or _DIFFERENCE.search(query.question)
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         summary = ""
         if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
             a, b = founds[0], founds[1]
+            if _LESS.search(query.question):  # "A比B少多少", "比2017年减少多少": how far below B, as a positive figure
+                a, b = b, a
             value = a.value - b.value
             unit = a.unit
             summary = f"两者的{a.label}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。"
@@ -319,6 +334,15 @@ def _operand(query: Query, item: str) -> Query:
                    table_kinds=own.table_kinds or query.table_kinds)
 
 
+def _part_of(query: Query, text: str, part: str) -> Query:
+    """The frame of the part of "A里的B": B's own words, looked up first in the tables A names."""
+    from app.understand import understand
+
+    own = _operand(query, part)
+    whole = understand(text[: max(0, len(text) - len(part))])
+    return replace(own, table_kinds=tuple(dict.fromkeys((*whole.table_kinds, *own.table_kinds))))
+
+
 # "A比B多多少": two operands of one document, not "比上年" (a change) or "比2023年".
 _TWO_OPERANDS = re.compile(r"^(?P<a>.+?)(?:比|较|减去|和|与)(?P<b>.+?)(?:多|少|高|低|相差|差)")
 _NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|预算数?|执行数?|决算数?)")
@@ -338,10 +362,12 @@ def _difference(facts: DocFacts, query: Query, text: str) -> Found | None:
                  b.facts[:1])
 
 
-def _mentioned_at(question: str, doc: Document) -> int:
-    """Where the question first names a document (its unit or its year), for ordering comparisons."""
-    places = [question.find(a) for a in aliases(doc.unit_name)] + [question.find(f"{doc.year}年")]
-    return min((p for p in places if p >= 0), default=len(question))
+def _mentioned_at(question: str, doc: Document) -> tuple[int, int]:
+    """Where the question names a document's year, then its unit, for ordering comparisons
+    ("2019年比2018年": the 2019 document first, whichever unit name stands before both)."""
+    year = question.find(f"{doc.year}年") if doc.year else -1
+    units = [p for p in (question.find(a) for a in aliases(doc.unit_name)) if p >= 0]
+    return (year if year >= 0 else len(question), min(units, default=len(question)))
 
 
 def _same_unit(founds: Sequence[Found]) -> bool:

@@ -142,13 +142,14 @@ def docs_set(
         out.print(f"{d.doc_id[:12]} {d.file_name}: {d.unit_name} {d.year} {d.scope}{d.kind} (set by user)")
 
 
-FACT_FIELDS = ("fact_id", "doc_id", "unit_name", "year", "table", "table_kind", "page", "row_code", "row_label",
+FACT_FIELDS = ("fact_id", "doc_id", "unit_name", "year", "table", "table_kind", "page", "page_label", "row_code", "row_label",
                "row_path", "column", "value", "unit", "flags", "raw_text")
 
 
 def _fact_row(f: Fact, doc: Document | None) -> dict:
     return {"fact_id": f.fact_id, "doc_id": f.doc_id, "unit_name": doc.unit_name if doc else "",
             "year": doc.year if doc else None, "table": f.table_title, "table_kind": f.table_kind, "page": f.page,
+            "page_label": doc.page_label(f.page) if doc else None,
             "row_code": f.row_code, "row_label": f.row_label, "row_path": list(f.row_path), "column": f.column,
             "value": format(f.value, "f"), "unit": f.unit, "flags": list(f.flags), "raw_text": f.raw_text}
 
@@ -184,7 +185,7 @@ def _print_answer(answer) -> None:
         if not n.supported:
             out.print(f"  [yellow]未核验的数字[/yellow] {n.text}: {n.problem}", highlight=False, soft_wrap=True)
     for c in answer.citations:
-        where = f"{c.unit_name} {c.year}年 第{c.page}页 {c.table}"
+        where = f"{c.unit_name} {c.year}年 {c.page_text} {c.table}"
         cell = f" | {c.row} | {c.column}: {c.value}" if c.value is not None else ""
         out.print(f"  来源：{where}{cell}", highlight=False, soft_wrap=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.answer import Citation
+from app.answer import Citation, cite_page
 from app.lookup import Found
 from ingest.numbers import MONEY, convert
 from store.models import PROSE, Chunk, Document, Fact
@@ -38,20 +38,26 @@ def citation(fact: Fact, doc: Document) -> Citation:
     """A fact's provenance as an answer cites it."""
     return Citation(doc_id=fact.doc_id, unit_name=doc.unit_name, year=doc.year, page=fact.page,
                     table=fact.table_title, row=fact.row_label, column=fact.column, value=fmt(fact.value),
-                    fact_id=fact.fact_id, bbox=fact.bbox, unit=fact.unit)
+                    fact_id=fact.fact_id, bbox=fact.bbox, unit=fact.unit, page_label=doc.page_label(fact.page))
 
 
 def passage_citation(chunk: Chunk, doc: Document) -> Citation:
     """A passage's provenance."""
     return Citation(doc_id=chunk.doc_id, unit_name=doc.unit_name, year=doc.year, page=chunk.page,
                     table=str(chunk.metadata.get("table") or chunk.metadata.get("headings") or ""),
-                    row=str(chunk.metadata.get("row") or ""), column="", value=None)
+                    row=str(chunk.metadata.get("row") or ""), column="", value=None,
+                    page_label=doc.page_label(chunk.page))
 
 
-def _where(fact: Fact) -> str:
+def page_text(page: int, doc: Document) -> str:
+    """A page as staff cite it: 第15页（PDF第18页） where the printed number differs, else 第18页."""
+    return cite_page(page, doc.page_label(page))
+
+
+def _where(fact: Fact, doc: Document) -> str:
     if fact.table_kind == PROSE:
-        return f"第{fact.page}页“{fact.table_title.split(' > ')[-1]}”"
-    return f"第{fact.page}页《{fact.table_title}》"
+        return f"{page_text(fact.page, doc)}“{fact.table_title.split(' > ')[-1]}”"
+    return f"{page_text(fact.page, doc)}《{fact.table_title}》"
 
 
 def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tuple[str, Decimal, str]:
@@ -67,15 +73,15 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     if found.how == "share":
         whole = found.inputs[0]
         text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"
-                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first)}计算）。")
+                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first, doc)}计算）。")
     elif found.how == "difference":
         a, b = found.facts[0], found.inputs[0]
         text = (f"{scope_name(doc)}{label}{'多' if found.value >= 0 else '少'}{fmt(abs(value))}{unit}"
-                f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a)}{'' if b.page == a.page else '、' + _where(b)}计算）。")
+                f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a, doc)}{'' if b.page == a.page else '、' + _where(b, doc)}计算）。")
     elif found.how == "prose":
-        text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first)}：“{first.raw_text}”）。"
+        text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first, doc)}：“{first.raw_text}”）。"
     else:
-        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first)}）。"
+        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first, doc)}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
             if len({(f.row_label, f.column) for f in found.facts}) == 1:

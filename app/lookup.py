@@ -120,6 +120,7 @@ def _rows(facts: Sequence[Fact]) -> dict[tuple, list[Fact]]:
     return rows
 
 
+_SOURCES = ("财政拨款", "一般公共预算", "政府性基金")  # funding sources a question may name; tables are titled by them
 _CHANGE_COLUMN = re.compile(r"增减|增长|比上年|变动|变化|率|%|上年")
 
 
@@ -142,10 +143,16 @@ def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None =
         by_table[f.table_title].append(f)
     hinted = [k for k in query.table_kinds if k in TABLE_PRIORITY]
 
+    sources = [w for w in _SOURCES if w in query.question]
+
     def rank(title: str) -> tuple:
         kind = by_table[title][0].table_kind
         has_col = any(_column_ok(f, query.column) for f in by_table[title])
-        return (not has_col, kind not in hinted, TABLE_PRIORITY.index(kind) if kind in TABLE_PRIORITY else 99)
+        # "财政拨款基本支出" is the 财政拨款 table's figure, not the all-sources 支出总表's
+        missing = sum(1 for w in sources if w not in title and not any(w in f.column + f.row_label for f in by_table[title]))
+        titled = norm(label) in norm(title)  # "会议费" in "“三公”经费、会议费、培训费支出预算表": that table's own item
+        return (missing, not has_col, not titled, kind not in hinted,
+                TABLE_PRIORITY.index(kind) if kind in TABLE_PRIORITY else 99)
 
     for title in sorted(by_table, key=rank):
         rows = _rows(by_table[title])
@@ -184,6 +191,12 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
             facts = [f for f in facts if f.table_kind in query.table_kinds]
+            # A table whose 合计 also counts other items (三公 + 会议费 + 培训费) prints the subject's own
+            # total under its column group ("“三公”经费 / 小计"): that one is the subject's.
+            subject = [norm(t) for t in query.terms if norm(t) not in _GENERIC and norm(t) not in _TOTAL_LABELS]
+            own = [f for f in doc_facts.facts if f.table_kind in query.table_kinds and norm(f.row_label) in _GENERIC
+                   and any(s and s in norm(f.column) for s in subject)]
+            facts = own or facts
         picked = pick(facts, query, label, doc) if facts else None
         if picked:
             name = picked[0][0].row_label

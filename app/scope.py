@@ -161,7 +161,7 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     known = {a for d in documents for a in aliases(d.unit_name)}
     placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
     for m in _UNITLIKE.finditer(question):
-        phrase = re.sub(r"^[和与及跟同、的]+", "", m.group(0))
+        phrase = re.sub(r"^(?:\d{0,4}年度?|[和与及跟同、的])+", "", m.group(0))  # "2019年江苏政协办": the year is not the name
         # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run.
         place = m.group(1)[-3:] if m.group(1) and len(m.group(1)) >= 3 else ""
         if place and not _JOINERS.search(place) and not any(place in d.unit_name for d in documents):

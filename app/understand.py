@@ -54,6 +54,8 @@ def intent_of(question: str) -> str:
         return "rate"  # "比上年减少了百分之几" is a rate of change, never a share
     if intent in ("amount", "total") and _HEADCOUNT.search(question):
         return "count"
+    if intent in ("duty", "listing", "definition") and re.search(r"是多少|多少(万元|元|钱)?[？?]?$|金额", question):
+        return "amount"  # "2080504未归口管理的行政单位离退休是多少": a figure, though 管理 reads like a duty
     if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question):
         return "listing"  # 哪个单位, 单独编预算吗: asked in words, answered from prose
     return _SHAPES.get(intent, intent)

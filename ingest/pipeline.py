@@ -12,6 +12,7 @@ from pathlib import Path
 from ingest.chunks import table_chunks, text_chunks
 from ingest.facts import table_facts
 from ingest.metadata import read_metadata
+from ingest.pages import page_labels
 from ingest.pdf import Page, PdfFile
 from ingest.prose import prose_facts
 from ingest.tables import read_tables
@@ -121,6 +122,7 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         chunk_count=len(chunks),
         warnings=tuple(warnings),
         identity_source=meta.identity_source,  # type: ignore[arg-type]
+        page_labels=page_labels(pages),
     )
     return Parsed(document, tuple(facts), tuple(chunks), time.perf_counter() - started)
 

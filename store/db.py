@@ -124,8 +124,13 @@ def m003_document_identity(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_page_labels(conn: sqlite3.Connection) -> None:
+    """The page number printed on each page (JSON array, null where none is printed)."""
+    _run(conn, ["ALTER TABLE documents ADD COLUMN page_labels TEXT NOT NULL DEFAULT '[]'"])
+
+
 # Append only: a migration, once released, never changes; a schema change is a new function.
-MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity]
+MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity, m004_page_labels]
 
 
 def connect(path: Path) -> sqlite3.Connection:

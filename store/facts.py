@@ -20,7 +20,7 @@ from store.models import IDENTITY_WARNING, Chunk, Document, Fact
 
 _DOC_COLUMNS = (
     "doc_id, file_name, unit_name, year, kind, scope, pages, title, table_count, fact_count, chunk_count, warnings, "
-    "identity_source, disclosure_id"
+    "identity_source, disclosure_id, page_labels"
 )
 _FACT_COLUMNS = (
     "f.fact_id, f.doc_id, f.table_kind, f.table_title, f.page, f.x0, f.top, f.x1, f.bottom, "
@@ -127,7 +127,7 @@ class FactStore:
             # Cascades to facts and chunks; the chunks trigger removes their FTS rows.
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
             conn.execute(
-                f"INSERT INTO documents ({_DOC_COLUMNS}, added_at) VALUES ({_marks(range(15))})",
+                f"INSERT INTO documents ({_DOC_COLUMNS}, added_at) VALUES ({_marks(range(16))})",
                 (
                     doc.doc_id,
                     doc.file_name,
@@ -143,6 +143,7 @@ class FactStore:
                     _json(list(doc.warnings)),
                     doc.identity_source,
                     doc.disclosure_id,
+                    _json(list(doc.page_labels)),
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 ),
             )
@@ -337,6 +338,7 @@ def _document(r: sqlite3.Row) -> Document:
         chunk_count=r[10],
         warnings=tuple(json.loads(r[11])),
         identity_source=r[12],
+        page_labels=tuple(json.loads(r[14])),
     )
 
 

@@ -54,6 +54,11 @@ class Document:
     chunk_count: int = 0
     warnings: tuple[str, ...] = ()
     identity_source: IdentitySource = "document"  # where unit/year/kind/scope were read
+    page_labels: tuple[str | None, ...] = ()  # the number printed on each page, None where none is
+
+    def page_label(self, page: int) -> str | None:
+        """The printed page number of a 1-based PDF page, or None."""
+        return self.page_labels[page - 1] if 0 < page <= len(self.page_labels) else None
 
     @property
     def identity(self) -> tuple[str, int | None, str, str]:

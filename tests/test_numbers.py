@@ -104,7 +104,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from app.mentions import extract  # noqa: E402
-from ingest.numbers import chinese_number, find_figures  # noqa: E402
+from ingest.numbers import chinese_number  # noqa: E402
 
 _DIGITS = "零一二三四五六七八九"
 

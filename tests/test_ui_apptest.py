@@ -127,9 +127,9 @@ def test_figure_question_gets_verified_answer_with_source(app: AppTest) -> None:
     assert answer.metric[0].value == "1.00 万元"
     assert answer.metric[0].label == "公务接待费（2024年预算数 / 合计）"
     source = answer.expander[0]
-    assert source.label == "来源：第18页《2024年财政拨款安排“三公”经费支出预算表》"
+    assert source.label == "来源：第15页（PDF第18页）《2024年财政拨款安排“三公”经费支出预算表》"
     rows = source.table[0].value
-    assert list(rows["页码"]) == ["第18页"]
+    assert list(rows["页码"]) == ["第15页（PDF第18页）"]
     assert list(rows["行"]) == ["公务接待费"] and list(rows["数值"]) == ["1.00"]
     assert list(rows["单位"]) == [UNIT]
     assert len(source.get("image")) == 1  # the page crop, cell highlighted
@@ -187,7 +187,7 @@ def test_text_question_cites_passages(app: AppTest) -> None:
     _ask(app, "三公经费指什么？")
     answer = _last_answer(app)
     assert "因公出国" in _texts(answer.markdown)
-    assert "第34页" in list(answer.expander[0].table[0].value["页码"])
+    assert "第31页（PDF第34页）" in list(answer.expander[0].table[0].value["页码"])
 
 
 def test_streaming_when_an_llm_is_configured(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

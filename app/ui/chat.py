@@ -112,7 +112,7 @@ def show_answer(side: Sidebar, answer: Answer, latest: bool) -> None:
         cited = figure_citation(answer)
         label = f"{cited.row}（{cited.column}）" if cited and cited.row else "答案中的数字"
         st.metric(label, fmt_amount(answer.value, answer.unit), border=True, width="content",
-                  help=f"出自《{cited.table}》第{cited.page}页" if cited else None)
+                  help=f"出自《{cited.table}》{cited.page_text}" if cited else None)
     body = flagged_markdown(answer.answer, [n.text for n in bad])  # unsupported figures marked where they stand
     if latest and side.settings.llm != "none":
         st.write_stream(_stream(body))
@@ -129,12 +129,12 @@ def show_answer(side: Sidebar, answer: Answer, latest: bool) -> None:
 
 def _sources(side: Sidebar, answer: Answer, latest: bool) -> None:
     first = answer.citations[0]
-    title = f"来源：第{first.page}页《{first.table}》" + (f" 等 {len(answer.citations)} 处" if len(answer.citations) > 1 else "")
+    title = f"来源：{first.page_text}《{first.table}》" + (f" 等 {len(answer.citations)} 处" if len(answer.citations) > 1 else "")
     with st.expander(title, expanded=latest, icon=":material/description:"):
         st.table(citation_rows(answer.citations), hide_index=True)
         cells = [c for c in answer.citations if c.bbox is not None][:MAX_IMAGES]
         for c in cells:
             png = source_png(side.service, str(side.settings.home), c.doc_id, c.page, tuple(c.bbox))
             if png:
-                st.image(png, caption=f"PDF原文 第{c.page}页：红框处为“{c.row}”{('（' + c.column + '）') if c.column else ''}"
+                st.image(png, caption=f"PDF原文 {c.page_text}：红框处为“{c.row}”{('（' + c.column + '）') if c.column else ''}"
                                       f"的数值 {c.value}")

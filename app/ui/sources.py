@@ -22,7 +22,7 @@ def citation_rows(citations: Sequence[Citation]) -> list[dict[str, str]]:
         {
             "单位": c.unit_name,
             "年度": f"{c.year}" if c.year else "",
-            "页码": f"第{c.page}页",
+            "页码": c.page_text,
             "表格/章节": c.table,
             "行": c.row,
             "列": c.column,

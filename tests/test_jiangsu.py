@@ -1,0 +1,55 @@
+"""江苏省政协办公厅 2017–2019: each year a prose file and a tables file (no cover), the Jiangsu template."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.service import Service
+from app.settings import Settings
+from store.embedders import NgramEmbedder
+from store.vectors import InMemoryIndex
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.slow
+JIANGSU = SHARED / "jiangsu"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    if not JIANGSU.exists():
+        pytest.skip(f"{JIANGSU} is absent: the real samples live in ../shared, outside this repo")
+    svc = Service(Settings(home=tmp_path_factory.mktemp("jiangsu")), vectors=InMemoryIndex(NgramEmbedder()))
+    assert all(r.status == "ingested" for r in svc.ingest(sorted(JIANGSU.glob("*.pdf"))))
+    return svc
+
+
+def test_the_two_files_of_each_year_are_one_disclosure(service):
+    by_year: dict[int, set[str]] = {}
+    for d in service.documents():
+        by_year.setdefault(d.year, set()).add(d.disclosure_id)
+    assert {y: len(ids) for y, ids in by_year.items()} == {2017: 1, 2018: 1, 2019: 1}
+
+
+def test_a_figure_both_files_state_is_given_once_from_the_tables(service):
+    answer = service.ask("江苏省政协办公厅2017年的收入一共是多少")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("9146.79"), "万元"), answer.answer
+    assert "《" in answer.answer  # a table is cited, not only the prose
+
+
+def test_the_sangong_total_is_its_own_subtotal_not_the_table_total_with_meetings_and_training(service):
+    # p9 of the 2019 tables file: 合计 2,224.43 = 三公 660.10 + 会议费 1,282.56 + 培训费 281.77
+    answer = service.ask("政协办公厅2019年“三公”经费预算是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("660.10")), answer.answer
+
+
+def test_a_year_on_year_difference_from_two_loaded_years_has_the_asked_sign(service):
+    more = service.ask("省政协办公厅2018年支出合计比2017年多了多少")
+    assert (more.status, more.value) == ("verified", Decimal("1003.69")), more.answer  # 10,150.48 − 9,146.79
+    less = service.ask("省政协办公厅2019年公务接待费比2017年减少多少")
+    assert less.status == "verified" and less.value > 0, less.answer
+
+
+def test_a_person_s_pay_is_never_a_figure(service):
+    assert service.ask("省政协办公厅秘书长一年工资多少").status == "refused"
