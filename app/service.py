@@ -14,7 +14,7 @@ from app.ask import Asker
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
 from app.verify import Evidence, verify
-from ingest.pipeline import IngestReport, ingest_many, pdf_paths
+from ingest.pipeline import IngestReport, ingest_many, parse_file, pdf_paths
 from store.embedders import make_embedder
 from store.errors import BudgetQAError
 from store.facts import FactStore
@@ -44,6 +44,18 @@ class Service:
             self._vectors = ChromaIndex(self.settings.vectors_path, make_embedder(self.settings.embedder))
         return self._vectors
 
+    def _parser(self):
+        """parse_file itself, or the same in a child process under the settings' limits."""
+        if not self.settings.sandbox:
+            return parse_file
+        from functools import partial
+
+        from ingest.sandbox import Limits, parse_sandboxed
+
+        s = self.settings
+        return partial(parse_sandboxed, limits=Limits(s.parse_memory_mb, s.parse_cpu_seconds, s.parse_seconds,
+                                                      s.parse_max_pages))
+
     def close(self) -> None:
         """Release the stores."""
         self.facts_store.close()
@@ -53,7 +65,7 @@ class Service:
         """Ingest files and folders; yields one report per file as it finishes."""
         files = list(pdf_paths(paths))
         for report in ingest_many(files, self.facts_store, self.vectors, force,
-                                  workers or self.settings.workers, progress):
+                                  workers or self.settings.workers, progress, self._parser()):
             if report.status == "ingested" and report.document:
                 self._archive(Path(report.path), report.document.doc_id)
             yield report

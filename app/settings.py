@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     llm: str = Field("none", description="none | openai:<model> | ollama:<model>")
     workers: int = Field(1, ge=1, description="parallel ingest processes")
     llm_timeout: float = Field(30.0, gt=0, description="seconds the LLM may take before the offline answer is used")
+    # Each PDF is read in a child process under these limits (a hostile file cannot take the service down).
+    sandbox: bool = Field(True, description="read each PDF in a child process with the limits below")
+    parse_memory_mb: int = Field(2048, ge=256, description="address space one PDF may use while read")
+    parse_cpu_seconds: int = Field(300, ge=5, description="CPU seconds one PDF may use while read")
+    parse_seconds: float = Field(600.0, gt=0, description="wall-clock seconds one PDF may take to read")
+    parse_max_pages: int = Field(1000, ge=1, description="pages a PDF may have")
 
     @property
     def db_path(self) -> Path:

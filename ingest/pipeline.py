@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -143,8 +144,11 @@ def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex) -
         raise
 
 
+Parser = Callable[..., Parsed]  # (path, progress, doc_id) → Parsed: parse_file, or ingest.sandbox.parse_sandboxed
+
+
 def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force: bool = False,
-                progress: ProgressFn | None = None) -> IngestReport:
+                progress: ProgressFn | None = None, parse: Parser = parse_file) -> IngestReport:
     """Ingest one file; idempotent by sha256 unless force; bad input becomes a failed report."""
     started = time.perf_counter()
     try:
@@ -153,7 +157,7 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
             existing = facts_store.get_document(doc_id)
             return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
                                 "duplicate")
-        parsed = parse_file(Path(path), progress, doc_id or None)
+        parsed = parse(Path(path), progress, doc_id or None)
         store_parsed(parsed, facts_store, vectors)
     except BadInputError as exc:
         return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
@@ -177,13 +181,23 @@ def _parse_worker(path: str) -> Parsed | BadInputError:
         return exc
 
 
+def _parse_with(parse: Parser, path: str) -> Parsed | BadInputError:
+    try:
+        return parse(Path(path), None, None)
+    except BadInputError as exc:
+        return exc
+
+
 def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex, force: bool = False,
-                workers: int = 1, progress: Callable[[Path, int, int], None] | None = None) -> Iterator[IngestReport]:
-    """Ingest files in order (workers=1) or parse them in parallel processes and store as each finishes."""
+                workers: int = 1, progress: Callable[[Path, int, int], None] | None = None,
+                parse: Parser = parse_file) -> Iterator[IngestReport]:
+    """Ingest files in order (workers=1) or parse them in parallel and store as each finishes.
+
+    With a sandboxed parser each file already has its own process, so threads wait on them in parallel."""
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             yield ingest_file(path, facts_store, vectors, force,
-                              (lambda d, t, p=path: progress(p, d, t)) if progress else None)
+                              (lambda d, t, p=path: progress(p, d, t)) if progress else None, parse)
         return
     todo = []
     for path in paths:
@@ -193,8 +207,10 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
                                "already loaded (same sha256); use --force to redo it", "duplicate")
         else:
             todo.append(path)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_parse_worker, str(p)): p for p in todo}
+    executor = ProcessPoolExecutor if parse is parse_file else ThreadPoolExecutor
+    worker = _parse_worker if parse is parse_file else functools.partial(_parse_with, parse)
+    with executor(max_workers=workers) as pool:
+        futures = {pool.submit(worker, str(p)): p for p in todo}
         for future in as_completed(futures):
             path = futures[future]
             result = future.result()
