@@ -186,6 +186,8 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
             if f.table_kind != PROSE and columns and not any(w in f.column or w in f.row_label for w in columns):
                 continue  # "基本支出为…" is not the row's 合计 or 人员经费
             if names & tokens:
+                if f.table_kind == PROSE and (table := _contradicted(m, where, ev)):
+                    return _overruled(m, table)
                 return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
     rows = _sum_of_rows(m, ev, where)
     if rows:
@@ -197,11 +199,16 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
                 names = _fact_names(f)
                 if about & names:
                     return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
+    table = _contradicted(m, where, ev)  # prose may not outvote a table cell of the row it names
     for chunk in ev.passages:
         if m.text and m.text in chunk.text:
+            if table:
+                return _overruled(m, table)
             return NumberCheck(m.text, m.value, m.unit, True, (f"passage:{chunk.chunk_id}",))
     for f in ev.cited:  # a figure inside the quoted sentence of a cited prose fact
         if f.table_kind == PROSE and m.text and m.text in f.raw_text and m.text in _quoted(draft):
+            if table:
+                return _overruled(m, table)
             return NumberCheck(m.text, m.value, m.unit, True, (f"quote:{f.fact_id}",))
     derived = _derive(m, ev.cited) if _OPERATION.search(sentence) else ""
     if derived:
@@ -211,6 +218,36 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
         return NumberCheck(m.text, m.value, m.unit, False, (),
                            f"这个数字属于“{other.row_label}”（第{other.page}页），不是句中所说的项目")
     return NumberCheck(m.text, m.value, m.unit, False, (), "文件中找不到这个数字")
+
+
+# A clause about a change, last year or another column states figures no table cell of this year prints.
+_NOT_THIS_YEAR = re.compile(r"比|较|增|减|降|上年|去年|同比|持平|结转|结余|年初|调整|执行|决算|预留|其中|占")
+
+
+def _contradicted(m: Mention, where: str, ev: Evidence) -> Fact | None:
+    """A table cell of the row the clause names that disagrees with the figure (and no cell of it agrees)."""
+    if m.unit not in MONEY or m.value is None or _NOT_THIS_YEAR.search(where):
+        return None
+    at = where.find(norm(m.text))
+    for d in ev.docs:
+        for label in _named(d, where):
+            start = where.rfind(label, 0, at if at >= 0 else len(where))
+            # only a figure stated of the row itself ("公务接待费为999万元"), not of a longer phrase the
+            # label begins ("一般公共预算服务支出795.44万元" is not the row 一般公共预算)
+            if start < 0 or not _OF_ROW.fullmatch(where[start + len(label):at if at >= 0 else start + len(label)]):
+                continue
+            cells = [f for f in d.by_label.get(label, []) if f.table_kind != PROSE and f.unit in MONEY]
+            if cells and not any(same_figure(m, f) for f in cells):
+                return cells[0]
+    return None
+
+
+_OF_ROW = re.compile(r"的?(预算|支出|经费)?(数|金额)?(为|是|共|合计|安排)?了?")
+
+
+def _overruled(m: Mention, table: Fact) -> NumberCheck:
+    return NumberCheck(m.text, m.value, m.unit, False, (),
+                       f"文件的表格中“{table.row_label}”为{table.value}{table.unit}（第{table.page}页），与此不同，以表格为准")
 
 
 # A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).
