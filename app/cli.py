@@ -33,8 +33,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of tex
 EXIT_BAD_INPUT = 2
 
 
-def _service(home: Path | None) -> Service:
-    return Service(load_settings(home=home))
+def _service(home: Path | None, create: bool = False, **overrides: object) -> Service:
+    """The service over a data folder; only ingest may create one (a typo in --home is an error, not a new folder)."""
+    settings = load_settings(home=home, **overrides)
+    if not create and not settings.db_path.is_file():
+        raise BudgetQAError(f"{settings.home}: no budgetqa data here; load PDFs first with "
+                            f"`budgetqa ingest FILE.pdf --home {settings.home}`, or check --home / $BUDGETQA_HOME")
+    return Service(settings)
 
 
 def _doc_json(d: Document) -> dict:
@@ -46,14 +51,16 @@ def _doc_json(d: Document) -> dict:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (every *.pdf below a folder)")],
+    paths: Annotated[list[str], typer.Argument(help="PDF files or folders (every *.pdf below a folder)")],
     home: HomeOpt = None,
     force: Annotated[bool, typer.Option("--force", help="re-ingest files already loaded")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="parallel parsing processes")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """Load PDFs into the fact table and the search indexes (idempotent by the file's sha256)."""
-    service = _service(home)
+    if any(not p.strip() for p in paths):
+        raise typer.BadParameter("an empty path was given; name the PDF files or folders to load", param_hint="PATHS")
+    service = _service(home, create=True)
     failed = 0
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=as_json or not err.is_terminal)
@@ -65,7 +72,7 @@ def ingest(
         progress.update(tasks[path], completed=done)
 
     with progress:
-        for report in service.ingest(paths, force=force, workers=workers, progress=on_page):
+        for report in service.ingest([Path(p) for p in paths], force=force, workers=workers, progress=on_page):
             if report.status == "failed":
                 failed += 1
             if as_json:
@@ -204,7 +211,7 @@ def ask(
 
     if (question is None) == (batch is None):
         raise typer.BadParameter("give a QUESTION or --batch FILE (one of them)")
-    service = Service(load_settings(home=home, llm=llm))
+    service = _service(home, llm=llm)
     if batch is not None:
         if not batch.is_file():
             raise typer.BadParameter(f"{batch}: no such file", param_hint="--batch")
@@ -231,7 +238,7 @@ def verify(
     """Check every number of a draft answer against the fact table."""
     from app.answer import dumps, number_json
 
-    service = Service(load_settings(home=home))
+    service = _service(home)
     checks = service.verify(question, answer, doc)
     status = "verified" if all(c.supported for c in checks) else "unverified"
     payload = {"status": status, "numbers": [number_json(c) for c in checks]}
@@ -262,7 +269,7 @@ def evaluate(
     from app.evaluate import load_gold, markdown_report, run, summary
 
     items = load_gold(gold)
-    service = Service(load_settings(home=home))
+    service = _service(home)
     with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
                   disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("eval", total=len(items))
@@ -349,13 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     except BudgetQAError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
         return 1
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # click usage errors and the like (typer may ship its own copy of click)
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             return 130
         raise
     return 0

@@ -12,7 +12,7 @@ from app.cli import main
 from tests.test_ingest import loaded_home  # noqa: F401  (module-scoped fixture reused)
 
 
-@pytest.mark.parametrize("command", ["ingest", "docs", "facts"])
+@pytest.mark.parametrize("command", ["ingest", "docs", "facts", "ask", "verify", "eval", "audit", "ui"])
 def test_every_command_has_help(command, capsys):
     assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
@@ -53,3 +53,25 @@ def test_ingest_json_reports_each_file(tmp_path, capsys):
     assert main(["ingest", str(missing), "--home", str(tmp_path / "h"), "--json"]) == 2
     line = json.loads(capsys.readouterr().out.strip())
     assert line["status"] == "failed" and line["code"] == "missing"
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, capsys):
+    assert main(["ingest", "", "--home", str(tmp_path / "h")]) == 2
+    assert "empty path" in capsys.readouterr().err
+    assert not (tmp_path / "h").exists()
+
+
+@pytest.mark.parametrize("command", [["ask", "公务接待费是多少"], ["docs"], ["facts"], ["audit"]])
+def test_reading_commands_never_create_a_data_folder(command, tmp_path, capsys):
+    home = tmp_path / "typo"
+    assert main([*command, "--home", str(home)]) == 1
+    assert "budgetqa ingest" in capsys.readouterr().err and not home.exists()
+
+
+def test_docs_set_corrects_identity_and_says_so(loaded_home, capsys):  # noqa: F811
+    assert main(["docs", "--home", str(loaded_home), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)[0]
+    assert main(["docs", "set", doc["doc_id"][:10], "--year", "2030", "--home", str(loaded_home), "--json"]) == 0
+    fixed = json.loads(capsys.readouterr().out)
+    assert (fixed["year"], fixed["identity_source"]) == (2030, "user")
+    assert main(["docs", "set", doc["doc_id"][:10], "--year", str(doc["year"]), "--home", str(loaded_home)]) == 0
