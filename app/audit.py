@@ -33,6 +33,7 @@ _YEAR = re.compile(r"(20\d\d)\s*年")
 _SEGMENT = re.compile(r"[-—－]|[（(][类款项][)）]")
 _LEADJUNK = re.compile(r"^[^\u4e00-\u9fff]+")
 _CENT, _ZERO = Decimal("0.01"), Decimal(0)
+_SPENDING_TOTAL = re.compile(r"(本年|当年)?支出(合计|总计|小计)|合计|总计")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,19 @@ def _cell(row: _Row, column: str | None = None) -> Fact | None:
         return next((f for c, f in row.cells.items() if re.search(column, normalise(_leaf(c)))), None)
     total = _word("total_column")
     return next((f for c, f in row.cells.items() if total.search(_leaf(c))), next(iter(row.cells.values()), None))
+
+
+def _spending_total(t: _Table) -> Decimal | None:
+    """A table's total spending (支出合计, else 合计), in its own unit."""
+    rows = sorted((x for x in t.rows if _SPENDING_TOTAL.fullmatch(x.norm)), key=lambda x: "支出" not in x.norm)
+    cell = _cell(rows[0]) if rows else None
+    return cell.value if cell else None
+
+
+def _same_total(a: _Table, b: _Table) -> bool:
+    """Whether two tables total the same spending: only then do they cover the same funds."""
+    ta, tb = _spending_total(a), _spending_total(b)
+    return ta is not None and tb is not None and ta == _to(tb, b.unit, a.unit)
 
 
 def _to(value: Decimal, unit: str, target: str) -> Decimal:
@@ -268,9 +282,12 @@ class _Audit:
         for p in r.get("row_pair", []):
             ia, ib = self.keyed(p["a"], p["key"]), self.keyed(p["b"], p["key"])
             ta, tb = (_cell(i["合计"][0]) if "合计" in i else None for i in (ia, ib))
-            if p.get("only_if_totals_agree") and not (ta and tb and ta.value == _to(tb.value, tb.unit, ta.unit)):
+            if p["key"] == "code" and p.get("only_if_totals_agree") and not (
+                    ta and tb and ta.value == _to(tb.value, tb.unit, ta.unit)):
                 continue  # the tables may cover different funds: their rows cannot be paired
             for (ra, t1), (rb, t2) in ((ia[k], ib[k]) for k in ia if k in ib):
+                if p["key"] == "class" and p.get("only_if_totals_agree") and not _same_total(t1, t2):
+                    continue  # 财政拨款 only vs all sources (Jiangsu's 其他资金): different funds, rows unpaired
                 for ca, cb in p["columns"]:
                     if (a := _cell(ra, ca)) and (b := _cell(rb, cb)):
                         if p.get("carry_over") and ca == "合计":  # 本年收入 + 上年结转 = what is spent

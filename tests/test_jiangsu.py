@@ -53,3 +53,10 @@ def test_a_year_on_year_difference_from_two_loaded_years_has_the_asked_sign(serv
 
 def test_a_person_s_pay_is_never_a_figure(service):
     assert service.ask("省政协办公厅秘书长一年工资多少").status == "refused"
+
+
+def test_tables_that_add_up_give_no_error_findings(service):
+    # checked by hand: 收入 = 支出, 基本 = 人员 + 公用, 三公 = its parts, every subtotal; the 80.00 between the
+    # all-sources 收支预算总表 and the 财政拨款 支出 table is 其他资金, not a defect
+    errors = [f for f in service.audit() if f.severity == "error"]
+    assert errors == [], [f.message for f in errors]
