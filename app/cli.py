@@ -205,6 +205,8 @@ def ask(
     batch: Annotated[Path | None, typer.Option("--batch", help="a file with one question per line")] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="answer from this document (doc_id or unit name)")] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="none | openai:<model> | ollama:<model>")] = None,
+    conversation: Annotated[bool, typer.Option("--conversation", help="with --batch: the lines are one conversation, "
+                                               "so a follow-up (那2018年呢？) takes what the line before asked")] = False,
 ) -> None:
     """Ask a question; every figure in the answer is checked against the fact table."""
     from app.answer import dumps
@@ -219,7 +221,7 @@ def ask(
     else:
         questions = [question]
     for q in questions:
-        answer = service.ask(q, doc)
+        answer = service.ask(q, doc, "batch" if conversation else None)
         if as_json:
             print(dumps(answer.to_json()), flush=True)
         else:

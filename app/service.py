@@ -24,6 +24,7 @@ from store.vectors import ChromaIndex, VectorIndex
 # Questions are a sentence or two; anything longer is pasted text, refused at once instead of matched for seconds.
 MAX_QUESTION_CHARS = 500
 MAX_DRAFT_CHARS = 20_000
+MAX_CONVERSATIONS = 1000  # follow-up memory: the last question of each recent conversation
 
 
 class Service:
@@ -34,6 +35,7 @@ class Service:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.facts_store = FactStore(self.settings.db_path)
         self._vectors = vectors
+        self._conversations: dict[str, str] = {}
         self.asker = Asker(self.facts_store, lambda: self.vectors, make_chat_model(self.settings.llm),
                            self.settings.llm_timeout)
 
@@ -135,15 +137,30 @@ class Service:
             archived.unlink()
         return removed
 
-    def ask(self, question: str, doc: str | None = None) -> Answer:
-        """Answer one question with verified figures and citations, or refuse."""
+    def ask(self, question: str, doc: str | None = None, conversation: str | None = None) -> Answer:
+        """Answer one question with verified figures and citations, or refuse.
+
+        With a conversation id, a follow-up ("那2018年呢？") takes its missing slots from the previous question
+        of that conversation, and the answer says what it assumed."""
         started = time.perf_counter()
         question = (question or "").strip()
+        assumed = ""
+        if conversation is not None and question and len(question) <= MAX_QUESTION_CHARS:
+            from app.followup import follow_up
+            from app.scope import aliases
+
+            names = {a for d in self.documents() for a in aliases(d.unit_name)}
+            question, assumed = follow_up(question, self._conversations.get(conversation), names)
+            self._conversations[conversation] = question
+            while len(self._conversations) > MAX_CONVERSATIONS:
+                self._conversations.pop(next(iter(self._conversations)))
         if not question:
             return refusal(question, "请输入一个问题，例如“三公经费是多少？”")
         if len(question) > MAX_QUESTION_CHARS:
             return refusal(question[:80] + "…", f"问题太长（{len(question)}字），请缩短到{MAX_QUESTION_CHARS}字以内，一次问一件事")
         answer = self.asker.ask(question, doc)
+        if assumed:
+            answer = replace(answer, notes=(assumed, *answer.notes))
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000))
 
     def audit(self, doc: str | None = None):

@@ -173,7 +173,7 @@ def test_unverified_answer_flags_its_numbers(app: AppTest, monkeypatch: pytest.M
     draft = Answer("公务接待费是多少", "unverified", "公务接待费为9.00万元。", None, None,
                    (NumberCheck("9.00万元", Decimal("9.00"), "万元", False, (), problem),),
                    notes=("LLM修正后仍有无法核实的数字：9.00万元，已用⚠标出，未核验",))
-    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None: draft)
+    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None, conversation=None: draft)
     _ask(app, "公务接待费是多少")
     answer = _last_answer(app)
     text = _texts(answer.markdown)
@@ -213,7 +213,7 @@ def test_scope_filter_passes_the_chosen_unit_to_the_service(app: AppTest, monkey
     calls: list[tuple[str, str | None]] = []
     real = Service.ask
 
-    def spy(self, question, doc=None):
+    def spy(self, question, doc=None, conversation=None):
         calls.append((question, doc))
         return real(self, question, doc)
 
@@ -228,7 +228,7 @@ def test_scope_filter_passes_the_chosen_unit_to_the_service(app: AppTest, monkey
 def test_year_filter_that_keeps_the_unit_whole_still_asks_by_unit(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str | None] = []
     real = Service.ask
-    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None: calls.append(doc) or real(self, q, doc))
+    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None, conversation=None: calls.append(doc) or real(self, q, doc))
     app.multiselect(key="scope_years").set_value([2024]).run()
     _ask(app, "公务接待费是多少")
     assert calls == [UNIT]

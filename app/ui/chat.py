@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 
 import streamlit as st
@@ -66,7 +67,9 @@ def _welcome(loaded: bool) -> None:
 def _ask(side: Sidebar, question: str) -> dict:
     """Ask within the scope; the assistant's message record."""
     with st.spinner("正在查找并核对数字…"):
-        results = ask_in_scope(side.service, question, side.documents, side.units, side.years)
+        # one conversation per browser session: a follow-up (那2018年呢？) continues the question before it
+        conversation = st.session_state.setdefault("conversation_id", uuid.uuid4().hex)
+        results = ask_in_scope(side.service, question, side.documents, side.units, side.years, conversation)
     outside = units_outside(question, side.documents, side.selected)
     note = ""
     if side.documents and not side.selected:

@@ -44,9 +44,12 @@ def ask_targets(documents: Sequence[Document], units: Sequence[str] = (), years:
 
 
 def ask_in_scope(service, question: str, documents: Sequence[Document], units: Sequence[str] = (),
-                 years: Sequence[int] = ()) -> list[tuple[Target, Answer]]:
-    """The answers to one question within the filter, one per target (none when the filter keeps nothing)."""
-    return [(t, service.ask(question, t.doc)) for t in ask_targets(documents, units, years)]
+                 years: Sequence[int] = (), conversation: str | None = None) -> list[tuple[Target, Answer]]:
+    """The answers to one question within the filter, one per target (none when the filter keeps nothing).
+
+    Each target keeps its own thread of the conversation, so a follow-up continues the question it follows."""
+    return [(t, service.ask(question, t.doc, f"{conversation}:{t.doc}" if conversation else None))
+            for t in ask_targets(documents, units, years)]
 
 
 def scope_label(units: Sequence[str] = (), years: Sequence[int] = ()) -> str:
