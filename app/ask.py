@@ -93,8 +93,12 @@ class Asker:
             # "与上年预算数相同" is said in words; passages that state no change of the subject are no answer
             answer = self._text_answer(query, scope, text)
             asks_items = re.search(r"哪些|什么|怎么样|如何|情况", question) and not re.search(r"多少|百分之|几", question)
-            if answer.status == "refused" or asks_items or _states_change(answer.answer, text, query):
+            if answer.status == "refused" or asks_items:
                 return answer
+            if (clause := _stated_change(answer.answer, text, query)) is not None:
+                # the passage states the change asked for: its figure is the answer's (checked with the passage)
+                figure = _change_figure(clause, query.intent == "rate")
+                return replace(answer, value=figure.value, unit=figure.unit) if figure else answer
             return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
         if not founds:
             return refusal(question, "文件中没有找到这个数字")
@@ -302,20 +306,32 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
 _STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|相同|一致|不变|没有变化")
 
 
-def _states_change(answer: str, text: str, query: Query) -> bool:
-    """Whether one clause of the passages names the asked subject and states its change.
+def _stated_change(answer: str, text: str, query: Query) -> str | None:
+    """The clause(s) of the passages that name the asked subject and state its change, or None.
 
     "基本支出人员经费增加" (a reason, no figure) is not the change of 基本支出."""
     words = [w for w in _subject_words(text, query) if len(w) >= 2]
-    clauses = re.split(r"[，,。；;\n]", answer)
+    clauses = re.split(r"[，。；;\n]|,(?!\d{3})", answer)  # "1,050.79" is one figure, not two clauses
     for i, clause in enumerate(clauses):
         if not any(w in norm_text(clause) for w in words):
             continue
         # "基本支出预算数为6,522.75万元。与上年相比增加844.58万元": the change may open the next clause
         following = [c for c in clauses[i + 1:i + 3] if re.match(r"\s*(与上年|比上年|较上年|同比|比\d{4})", c)]
-        if any(_STATED_CHANGE.search(c) for c in (clause, *following)):
-            return True
-    return False
+        stating = [c for c in (clause, *following) if _STATED_CHANGE.search(c)]
+        if stating:
+            # the change and its rate may stand in consecutive clauses ("增加844.58万元，增长14.87%")
+            start = (clause, *following).index(stating[0])
+            return "，".join((clause, *following, *clauses[i + 1 + len(following):i + 3 + len(following)])[start:])
+    return None
+
+
+def _change_figure(clause: str, want_rate: bool):
+    """The figure a change clause states: its rate when a rate is asked, else its amount."""
+    from app.mentions import extract
+
+    after = clause[_STATED_CHANGE.search(clause).start():]
+    figures = [m for m in extract(after) if m.value is not None and (m.unit == "%") == want_rate and m.unit]
+    return figures[0] if figures else None
 
 
 def norm_text(text: str) -> str:

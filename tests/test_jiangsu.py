@@ -60,3 +60,11 @@ def test_tables_that_add_up_give_no_error_findings(service):
     # all-sources 收支预算总表 and the 财政拨款 支出 table is 其他资金, not a defect
     errors = [f for f in service.audit() if f.severity == "error"]
     assert errors == [], [f.message for f in errors]
+
+
+def test_a_change_the_prose_states_is_answered_with_its_figure(service):
+    # 2019 prose p10: "基本支出预算数为 6,522.75 万元。与上年相比增加 844.58 万元，增长 14.87%"
+    amount = service.ask("政协办公厅2019年基本支出与上年相比增加了多少")
+    assert (amount.status, amount.value, amount.unit) == ("verified", Decimal("844.58"), "万元"), amount.answer
+    rate = service.ask("政协办公厅2019年基本支出的增长率")
+    assert rate.status != "verified" or (rate.value, rate.unit) == (Decimal("14.87"), "%"), rate.answer
