@@ -42,6 +42,15 @@ def _service(home: Path | None, create: bool = False, **overrides: object) -> Se
     return Service(settings)
 
 
+def _folding_table(*headers: str, whole: tuple[str, ...] = ()) -> Table:
+    """A table whose text cells wrap onto more lines in a narrow terminal instead of being cut off (--json
+    keeps every value); the columns named in whole (years, counts, figures) are never broken."""
+    table = Table(show_lines=True, pad_edge=False)
+    for h in headers:
+        table.add_column(h, overflow="fold", no_wrap=h in whole, min_width=len(h) if h in whole else None)
+    return table
+
+
 def _doc_json(d: Document) -> dict:
     return {"doc_id": d.doc_id, "file": d.file_name, "unit_name": d.unit_name, "year": d.year, "kind": d.kind,
             "scope": d.scope, "pages": d.pages, "tables": d.table_count, "facts": d.fact_count,
@@ -116,7 +125,8 @@ def docs(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> 
     if not documents:
         out.print("no documents loaded: run `budgetqa ingest FILE.pdf`")
         return
-    table = Table("doc_id", "unit", "year", "kind", "pages", "tables", "facts", "file", "identity")
+    table = _folding_table("doc_id", "unit", "year", "kind", "pages", "tables", "facts", "file", "source",
+                           whole=("year", "pages", "tables", "facts"))
     for d in documents:
         table.add_row(d.doc_id[:12], d.unit_name or "?", str(d.year or "?"), d.scope + d.kind, str(d.pages),
                       str(d.table_count), str(d.fact_count), d.file_name,
@@ -319,7 +329,8 @@ def audit(
     if not findings:
         out.print("没有发现不一致之处。")
         return
-    table = Table("严重程度", "单位", "页", "表", "行", "列", "应为", "实为", "差额", "说明", show_lines=False)
+    table = _folding_table("严重程度", "单位", "页", "表", "行", "列", "应为", "实为", "差额", "说明",
+                           whole=("应为", "实为", "差额"))
     for f in findings:
         table.add_row(f.severity, f.unit_name, ",".join(map(str, f.pages)), f.table, f.row, f.column,
                       *(str(v) if v is not None else "" for v in (f.expected, f.actual, f.difference)), f.message)

@@ -75,3 +75,16 @@ def test_docs_set_corrects_identity_and_says_so(loaded_home, capsys):  # noqa: F
     fixed = json.loads(capsys.readouterr().out)
     assert (fixed["year"], fixed["identity_source"]) == (2030, "user")
     assert main(["docs", "set", doc["doc_id"][:10], "--year", str(doc["year"]), "--home", str(loaded_home)]) == 0
+
+
+def test_tables_fold_to_an_80_column_terminal_and_keep_whole_values(loaded_home, capsys, monkeypatch):  # noqa: F811
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    import app.cli as cli
+
+    monkeypatch.setattr(cli, "out", Console(width=80, force_terminal=False))
+    assert main(["docs", "--home", str(loaded_home)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and max(cell_len(line) for line in lines) <= 80  # CJK characters are two cells wide
+    assert "…" not in "".join(lines)  # nothing is cut off: long names fold onto more lines
