@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.lexicon import Match, get_lexicon
+from app.lexicon import Match, fold, get_lexicon
 from app.lookup import _GENERIC, Found, norm, table_subject
 from app.understand import Query
 
@@ -109,43 +109,42 @@ def _in_sentence(words: Iterable[str], found: Found) -> bool:
 
 def check(query: Query, found: Found, text: str) -> Misaligned | None:
     """None when the figure answers the frame the question names; else what is wrong with it."""
+    scanned = get_lexicon().scan(text)
+    measures = [m for m in scanned if m.kind in ("term", "code")]
+    folded = fold(text)
+    joins = sum(1 for a, b in zip(measures, measures[1:], strict=False) if _JOINER.match(folded[a.end:b.start]))
     if found.how == "sum":
         # "三公经费、会议费和培训费合计": every joined item must be among the operands
-        measures = _measures(text)
-        folded = fold_text(text)
-        chain = 1 + sum(1 for a, b in zip(measures, measures[1:], strict=False) if _JOINER.match(folded[a.end:b.start]))
-        if chain > len(found.facts):
+        if 1 + joins > len(found.facts):
             return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，只找到了其中几项")
         return None
     if found.how == "difference":
         return None  # an operation over two operands, each looked up by its own name
     if query.intent == "rate" or _RATE.search(query.question):
         if found.how == "share" or found.column == "占比":
-            return Misaligned(_subject_text(text), f"{found.label}的占比", "问的是变化的幅度，不是占比")
+            subject = measures[0].text if measures else text.strip("？?。 ")
+            return Misaligned(subject, f"{found.label}的占比", "问的是变化的幅度，不是占比")
     if (column := _column_slot(text, found)) is not None:
         return column
-    measures = _measures(text)
-    folded = fold_text(text)
-    joined = any(_JOINER.match(folded[a.end:b.start]) for a, b in zip(measures, measures[1:], strict=False))
-    if query.total and joined and found.how != "sum":
+    if query.total and joins:
         return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
-    named = [m for m in get_lexicon().scan(text) if m.kind != "column" or m.column not in (None, "合计")]
+    named = [m for m in scanned if m.kind != "column" or m.column not in (None, "合计")]
     if query.intent == "share" and named and _SHARE.search(text):
         # "A占B的比重": the share must be A's (a row or a column such as 人员经费), not B's share of another whole
-        part = named[0]
+        asked = named[0]
         names = _names(found)
-        if part.kind == "column":
-            ok = any(norm(part.text) in n or norm(part.column or "") in n for n in names)
+        if asked.kind == "column":
+            ok = any(norm(asked.text) in n or norm(asked.column or "") in n for n in names)
         else:
-            ok = _satisfies(part, found, names)
-        return None if ok else Misaligned(part.text, f"{found.label}的占比", "找到的是另一项的占比")
+            ok = _satisfies(asked, found, names)
+        return None if ok else Misaligned(asked.text, f"{found.label}的占比", "找到的是另一项的占比")
     if not measures:
         return None
     names = _names(found)
     labels = {norm(f.row_label) for f in found.facts} - _GENERIC_ROWS
-    if any(len(label) >= 2 and label in norm(text) for label in labels) and not _PART_OF.search(fold_text(text)):
+    part = _PART_OF.search(folded)
+    if not part and any(len(label) >= 2 and label in norm(text) for label in labels):
         return None  # the question names the row as printed
-    part = _PART_OF.search(fold_text(text))
     if part and len(measures) >= 2:
         # the part named after 里/中 must be what the figure is
         after = [m for m in measures if m.start >= part.end()]
@@ -174,7 +173,7 @@ def _column_slot(text: str, found: Found) -> Misaligned | None:
 
 def focus(text: str) -> str | None:
     """The part a "A里的B" question asks for (the text from B on), when it names two measures."""
-    folded = fold_text(text)
+    folded = fold(text)
     part = _PART_OF.search(folded)
     if not part:
         return None
@@ -183,15 +182,3 @@ def focus(text: str) -> str | None:
     if after and len(measures) > len(after):
         return folded[after[0].start:]
     return None
-
-
-def fold_text(text: str) -> str:
-    """The folded question, as lexicon spans index it."""
-    from app.lexicon import fold
-
-    return fold(text)
-
-
-def _subject_text(text: str) -> str:
-    measures = _measures(text)
-    return measures[0].text if measures else text.strip("？?。 ")

@@ -11,7 +11,7 @@ from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
 from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
-from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose
+from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import Query, understand
@@ -84,8 +84,9 @@ class Asker:
         if _NEVER_GIVEN.search(question):
             return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
-        misses = [m for f in founds if (m := align.check(query, f, text))]
-        founds = [f for f in founds if not align.check(query, f, text)]
+        checked = [(f, align.check(query, f, text)) for f in founds]
+        misses = [m for _, m in checked if m]
+        founds = [f for f, m in checked if not m]
         if not founds and misses:
             miss = misses[0]
             return refusal(question, f"文件中没有单独列出“{miss.asked}”（{miss.reason}：找到的是“{miss.found}”）")
@@ -109,15 +110,16 @@ class Asker:
         # "2018年的支出总计比2017年多多少" with both years loaded: each year's figure, then their difference
         across_years = len({d.year for d in scope.documents if d.year in scope.years}) >= 2
         intent = "amount" if across_years and query.intent in ("change", "compare") else query.intent
+        part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
+        part_query = _part_of(query, text, part) if part else None
         for doc in scope.documents:
             facts = self.doc_facts(doc)
             if intent in _PROSE_COLUMNS:
-                found = find_prose(facts, query, text, _PROSE_COLUMNS[query.intent])
-                if not found and query.intent == "share":
+                found = find_prose(facts, query, text, _PROSE_COLUMNS[intent])
+                if not found and intent == "share":
                     found = compute_share(facts, query, text)
             else:
-                part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
-                found = find_amount(facts, _part_of(query, text, part), part) if part else None
+                found = find_amount(facts, part_query, part) if part_query else None
                 found = found or (_joined(facts, query, text) if query.total else None)
                 found = found or (_difference(facts, query, text) if _DIFFERENCE.search(text) else None)
                 found = found or find_amount(facts, query, text)
@@ -281,11 +283,10 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
     columns = [c for c in get_lexicon().columns_in(text) if c != "合计"]  # 加起来 is the operation, not a column
     if len(columns) >= 2 and _JOIN.search(text) and not query.terms:
         # "人员经费和公用经费加起来": two columns of one total row
-        found = [find_amount(facts, replace(query, total=False, column=c), c) for c in dict.fromkeys(columns)]
-        if all(found) and len({f.facts[0].fact_id for f in found}) == len(found) and len({f.unit for f in found}) == 1:
-            cells = tuple(c for f in found for c in f.facts)
-            return Found(facts.doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
-                         "与".join(f.label for f in found), "合计", "sum")
+        summed = _sum_of(facts.doc, [find_amount(facts, replace(query, total=False, column=c), c)
+                                     for c in dict.fromkeys(columns)])
+        if summed:
+            return summed
     for piece in key_phrases(text):
         parts = [p for p in _JOIN.split(piece) if p]
         if len(parts) < 2:
@@ -293,13 +294,17 @@ def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
         last = parts[-1]
         # A short first item borrows the last item's noun: 区级 + (市级)支持总部经济.
         items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
-        found = [find_amount(facts, _operand(query, item), item) for item in items]
-        if all(found) and len({f.facts[0].fact_id for f in found}) == len(found) and len({f.unit for f in found}) == 1:
-            cells = tuple(c for f in found for c in f.facts)
-            return Found(facts.doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
-                         "与".join(f.label for f in found), "合计", "sum")
-        return None
+        return _sum_of(facts.doc, [find_amount(facts, _operand(query, item), item) for item in items])
     return None
+
+
+def _sum_of(doc: Document, found: list[Found | None]) -> Found | None:
+    """The sum of operands each looked up on its own: all found, all different cells, one unit."""
+    if not all(found) or len({f.facts[0].fact_id for f in found}) != len(found) or len({f.unit for f in found}) != 1:
+        return None
+    cells = tuple(c for f in found for c in f.facts)
+    return Found(doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
+                 "与".join(f.label for f in found), "合计", "sum")
 
 
 # A clause that states a change: a change word with its figure, or "unchanged" in words.
@@ -313,7 +318,7 @@ def _stated_change(answer: str, text: str, query: Query) -> str | None:
     words = [w for w in _subject_words(text, query) if len(w) >= 2]
     clauses = re.split(r"[，。；;\n]|,(?!\d{3})", answer)  # "1,050.79" is one figure, not two clauses
     for i, clause in enumerate(clauses):
-        if not any(w in norm_text(clause) for w in words):
+        if not any(w in norm(clause) for w in words):
             continue
         # "基本支出预算数为6,522.75万元。与上年相比增加844.58万元": the change may open the next clause
         following = [c for c in clauses[i + 1:i + 3] if re.match(r"\s*(与上年|比上年|较上年|同比|比\d{4})", c)]
@@ -332,13 +337,6 @@ def _change_figure(clause: str, want_rate: bool):
     after = clause[_STATED_CHANGE.search(clause).start():]
     figures = [m for m in extract(after) if m.value is not None and (m.unit == "%") == want_rate and m.unit]
     return figures[0] if figures else None
-
-
-def norm_text(text: str) -> str:
-    """Text in the matching form of labels."""
-    from app.lookup import norm
-
-    return norm(text)
 
 
 def _operand(query: Query, item: str) -> Query:

@@ -52,9 +52,7 @@ def aliases(unit_name: str) -> set[str]:
         cores = {core}
         for generic in (_PARTY_COMMITTEE, _GOVERNMENT):  # 区委社会工作部, 区人民政府万里街道办事处
             if generic.match(core):
-                cores.add(generic.sub("", core))
-                names.add(place[-1] + core)  # 区委社会工作部
-                names.add(place + core)  # 普陀区委社会工作部
+                cores.add(generic.sub("", core))  # the place forms of both follow: 区委社会工作部, 区社会工作部
         cores |= {short for c in list(cores) for short in _initials(c)}
         for c in cores:
             names.add(c)
@@ -140,17 +138,21 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
     return Scope(tuple(docs), tuple(years), units)
 
 
+def _named_as(question: str, unit: str) -> str:
+    """The longest of a unit's names that the question uses."""
+    return max((a for a in aliases(unit) if a in question), key=len)
+
+
 def _most_specific(question: str, named: list[Document]) -> list[Document]:
     """Drop a unit matched only by a name inside another unit's longer name ("商务委" in "普陀商务委")."""
-    best = {d.unit_name: max((a for a in aliases(d.unit_name) if a in question), key=len) for d in named}
+    best = {d.unit_name: _named_as(question, d.unit_name) for d in named}
     longer = set(best.values())
     return [d for d in named if not any(best[d.unit_name] != o and best[d.unit_name] in o for o in longer)]
 
 
 def _one_name_for_several(question: str, units: Sequence[str]) -> str:
     """The short name, when the question names several units by one and the same name ("商务局")."""
-    best = {u: max((a for a in aliases(u) if a in question), key=len) for u in units}
-    names = set(best.values())
+    names = {_named_as(question, u) for u in units}
     if len(names) == 1:
         return names.pop()
     return ""

@@ -199,17 +199,13 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
                 names = _fact_names(f)
                 if about & names:
                     return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{f.fact_id}",))
-    table = _contradicted(m, where, ev)  # prose may not outvote a table cell of the row it names
-    for chunk in ev.passages:
-        if m.text and m.text in chunk.text:
-            if table:
-                return _overruled(m, table)
-            return NumberCheck(m.text, m.value, m.unit, True, (f"passage:{chunk.chunk_id}",))
-    for f in ev.cited:  # a figure inside the quoted sentence of a cited prose fact
-        if f.table_kind == PROSE and m.text and m.text in f.raw_text and m.text in _quoted(draft):
-            if table:
-                return _overruled(m, table)
-            return NumberCheck(m.text, m.value, m.unit, True, (f"quote:{f.fact_id}",))
+    # A passage or a quoted sentence supports the figure, unless a table cell of the row it names says otherwise.
+    quoted = next((f"passage:{c.chunk_id}" for c in ev.passages if m.text and m.text in c.text), "") or next(
+        (f"quote:{f.fact_id}" for f in ev.cited
+         if f.table_kind == PROSE and m.text and m.text in f.raw_text and m.text in _quoted(draft)), "")
+    if quoted:
+        table = _contradicted(m, where, ev)
+        return _overruled(m, table) if table else NumberCheck(m.text, m.value, m.unit, True, (quoted,))
     derived = _derive(m, ev.cited) if _OPERATION.search(sentence) else ""
     if derived:
         return NumberCheck(m.text, m.value, m.unit, True, (derived,))

@@ -174,14 +174,8 @@ def pdf_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
-def _parse_worker(path: str) -> Parsed | BadInputError:
-    try:
-        return parse_file(Path(path))
-    except BadInputError as exc:
-        return exc
-
-
-def _parse_with(parse: Parser, path: str) -> Parsed | BadInputError:
+def _parse_worker(path: str, parse: Parser = parse_file) -> Parsed | BadInputError:
+    """One file's parse, with its bad-input error returned (it crosses a process or thread boundary)."""
     try:
         return parse(Path(path), None, None)
     except BadInputError as exc:
@@ -208,7 +202,7 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
         else:
             todo.append(path)
     executor = ProcessPoolExecutor if parse is parse_file else ThreadPoolExecutor
-    worker = _parse_worker if parse is parse_file else functools.partial(_parse_with, parse)
+    worker = functools.partial(_parse_worker, parse=parse)
     with executor(max_workers=workers) as pool:
         futures = {pool.submit(worker, str(p)): p for p in todo}
         for future in as_completed(futures):

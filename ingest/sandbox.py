@@ -100,13 +100,13 @@ def parse_sandboxed(path: Path, progress: ProgressFn | None = None, doc_id: str 
                                                "(BUDGETQA_PARSE_SECONDS)", "too_slow")
             if not receive.poll(min(left, 0.5)):
                 if not child.is_alive() and not receive.poll(0):
-                    raise BadInputError(str(path), _death(child.exitcode, limits), "too_big")
+                    raise BadInputError(str(path), *_death(child.exitcode, limits))
                 continue
             try:
                 message = receive.recv()
             except EOFError:
                 child.join(5)
-                raise BadInputError(str(path), _death(child.exitcode, limits), "too_big") from None
+                raise BadInputError(str(path), *_death(child.exitcode, limits)) from None
             if message[0] == "progress":
                 if progress:
                     progress(message[1], message[2])
@@ -133,8 +133,9 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-def _death(code: int | None, limits: Limits) -> str:
+def _death(code: int | None, limits: Limits) -> tuple[str, str]:
+    """(reason, code) for a child that died without a word: the CPU limit's signal, else most likely memory."""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return f"used more than {limits.cpu_seconds} s of CPU to read: stopped (BUDGETQA_PARSE_CPU_SECONDS)"
+        return f"used more than {limits.cpu_seconds} s of CPU to read: stopped (BUDGETQA_PARSE_CPU_SECONDS)", "too_slow"
     return (f"the reader stopped (exit {code}) — most likely it needed more than {limits.memory_mb} MB "
-            "(BUDGETQA_PARSE_MEMORY_MB)")
+            "(BUDGETQA_PARSE_MEMORY_MB)", "too_big")
