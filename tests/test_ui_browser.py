@@ -36,6 +36,11 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Pyt
 pytestmark = pytest.mark.slow
 
 
+def _visible(locator) -> None:
+    """Assert visible, waiting for Streamlit's later reruns to draw it (a bare is_visible() races them)."""
+    sync_api.expect(locator.first).to_be_visible(timeout=30_000)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,8 +142,8 @@ def _ask(page, question: str):
 
 def test_first_visit_shows_documents_and_example_questions(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
-    assert sidebar.get_by_text("2024年 · 单位预算").first.is_visible()
-    assert sidebar.get_by_text("34页 · 19张表 · 813个数字").is_visible()
+    _visible(sidebar.get_by_text("2024年 · 单位预算").first)
+    _visible(sidebar.get_by_text("34页 · 19张表 · 813个数字"))
     for q in ("公务接待费是多少？", "三公经费指什么？"):
         page.get_by_role("button", name=q, exact=True).wait_for()
     _settle(page)
@@ -151,7 +156,7 @@ def test_typed_question_gets_verified_figure_with_highlighted_source(page) -> No
     expander = answer.get_by_test_id("stExpander")
     expander.get_by_test_id("stImage").first.wait_for()  # the page crop with the cell marked
     _settle(page)
-    assert answer.get_by_text("已核验").first.is_visible()
+    _visible(answer.get_by_text("已核验").first)
     assert "1.00 万元" in answer.get_by_test_id("stMetric").inner_text()
     assert "第18页" in expander.inner_text()
     assert _shot(page, "02_answer_with_source.png", height=1500).stat().st_size > 50_000
@@ -162,18 +167,18 @@ def test_question_the_documents_cannot_answer_is_refused(page) -> None:
     answer = page.get_by_test_id("stChatMessage").nth(1)
     answer.get_by_text("文件中没有相关信息", exact=False).first.wait_for()
     _settle(page)
-    assert answer.get_by_text("无法回答").first.is_visible()
+    _visible(answer.get_by_text("无法回答").first)
     _shot(page, "03_refusal.png")
 
 
 def test_facts_and_charts_tabs(page) -> None:
     page.get_by_role("tab", name="数字明细").click()
     page.get_by_test_id("stDataFrame").first.wait_for()
-    assert page.get_by_role("button", name="下载 CSV").is_visible()
+    _visible(page.get_by_role("button", name="下载 CSV"))
     _shot(page, "04_facts.png")
     page.get_by_role("tab", name="图表").click()
     page.get_by_test_id("stVegaLiteChart").nth(3).wait_for()
-    assert page.get_by_text("“三公”经费构成").is_visible()
+    _visible(page.get_by_text("“三公”经费构成"))
     _shot(page, "05_charts.png", height=1200)
 
 
@@ -181,15 +186,15 @@ def test_audit_tab(page) -> None:
     page.get_by_role("tab", name="审核").click()
     panel = page.get_by_role("tabpanel", name="审核")
     panel.get_by_text("4 处需要核对（错误 0 处、提示 4 处），另有 18 处万元取整尾差", exact=False).wait_for()
-    assert panel.get_by_text("说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个").is_visible()
+    _visible(panel.get_by_text("说明称公开项目绩效目标7个，但所附项目绩效目标表只有6个"))
     rounding = panel.get_by_test_id("stExpander").filter(has_text="万元取整尾差（18 处）")
-    assert not rounding.get_by_text("本年支出合计「2024年合计」", exact=False).is_visible()  # folded by default
+    sync_api.expect(rounding.get_by_text("本年支出合计「2024年合计」", exact=False)).to_be_hidden()  # folded by default
     goals = panel.get_by_test_id("stExpander").filter(has_text="PDF原文 第24页")
     goals.locator("summary").click()  # the page is rendered only now
     goals.get_by_test_id("stImage").first.wait_for()
     _settle(page)
     assert "红框处为说明中的这句话" in goals.inner_text()
-    assert page.get_by_role("button", name="下载核对结果 CSV（22 条）").is_visible()
+    _visible(page.get_by_role("button", name="下载核对结果 CSV（22 条）"))
     assert _shot(page, "07_audit.png", height=2000).stat().st_size > 50_000  # tall enough for the summary and the page
 
 
@@ -201,7 +206,7 @@ def test_upload_reports_each_file(page) -> None:
     ])
     sidebar.get_by_role("button", name="加载这 2 个文件").click()
     sidebar.get_by_text("坏文件.pdf：PDF文件已损坏或不完整", exact=False).wait_for()
-    assert sidebar.get_by_text("xinzhou.pdf：已经加载过", exact=False).is_visible()  # same sha256: not loaded twice
+    _visible(sidebar.get_by_text("xinzhou.pdf：已经加载过", exact=False))  # same sha256: not loaded twice
     _settle(page)
     _shot(page, "06_upload.png")
 
