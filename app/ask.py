@@ -16,6 +16,7 @@ from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import Query, understand
 from app.verify import Evidence, verify
+from ingest.prose import STAGE_COLUMNS
 from store.facts import FactStore
 from store.models import Chunk, Document
 from store.vectors import VectorIndex
@@ -114,7 +115,10 @@ class Asker:
         part_query = _part_of(query, text, part) if part else None
         for doc in scope.documents:
             facts = self.doc_facts(doc)
-            if intent in _PROSE_COLUMNS:
+            if intent == "completion":
+                stages = (query.stage,) if query.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
+                found = find_prose(facts, query, text, tuple(f"完成{s.removesuffix('数')}比例" for s in stages))
+            elif intent in _PROSE_COLUMNS:
                 found = find_prose(facts, query, text, _PROSE_COLUMNS[intent])
                 if not found and intent == "share":
                     found = compute_share(facts, query, text)

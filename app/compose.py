@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.answer import Citation, cite_page
@@ -10,6 +11,8 @@ from ingest.numbers import MONEY, convert
 from store.models import PROSE, Chunk, Document, Fact
 
 _PLAIN_COLUMNS = {"合计", "小计", "金额", "预算数", "数量", "面积", "比率"}
+_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
+_STAGES = ("年初预算", "全年预算", "调整后预算", "调整预算")
 
 
 def fmt(value: Decimal) -> str:
@@ -65,11 +68,13 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     doc, first = found.doc, found.facts[0]
     value, unit = in_unit(found.value, found.unit, want_unit)
     plain = found.column in _PLAIN_COLUMNS or found.column.endswith(("预算数", "决算数")) or found.how == "share"
+    stage = next((w for w in _STAGES if w in found.column), None)
+    kind_word = f"{stage}数" if stage else kind_word  # a 决算 table's 全年预算数 column is no 决算 figure
     column = "" if plain else f"（{found.column}）"
     shown = f"{fmt(value)}{unit}"
     if unit != found.unit:
         shown += f"（即{fmt(found.value)}{found.unit}）"
-    label = found.label
+    label = _ORDINAL.sub("", found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
     if found.how == "share":
         whole = found.inputs[0]
         text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"
@@ -81,7 +86,8 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     elif found.how == "prose":
         text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first, doc)}：“{first.raw_text}”）。"
     else:
-        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first, doc)}）。"
+        blank = "，表中该栏为空" if all("blank" in f.flags for f in found.facts) else ""  # printed as nought
+        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first, doc)}{blank}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
             if len({(f.row_label, f.column) for f in found.facts}) == 1:
@@ -92,5 +98,9 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
 
 
 def _prose_word(column: str) -> str:
+    if column.startswith("完成"):  # 完成全年预算比例 → "完成全年预算的"
+        return f"{column.removesuffix('比例')}的"
+    if column.startswith(_STAGES):
+        return f"{column}为"
     return {"占比": "占比为", "增长额": "比上年增长", "减少额": "比上年减少", "增长率": "增长率为", "减少率": "下降",
             "金额": "为", "数量": "为", "面积": "为", "比率": "为"}.get(column, "为")

@@ -158,6 +158,8 @@ def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None =
         rows = _rows(by_table[title])
         chosen: list[Fact] = []
         for cells in rows.values():
+            if query.stage:  # "全年预算数" printed beside the 决算数: that column
+                cells = [c for c in cells if has_stage(c, query.stage)] or cells
             cells = [c for c in cells if _column_ok(c, query.column)] if query.column else [default_cell(cells, doc)]
             if cells:
                 chosen.append(cells[0])
@@ -171,9 +173,20 @@ def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None =
     return None
 
 
+def has_stage(f: Fact, stage: str) -> bool:
+    """Whether a figure is of the budget stage named (年初预算数, 全年预算数 or its 调整预算数)."""
+    words = ("全年预算", "调整预算", "调整后预算") if stage == "全年预算数" else (stage.removesuffix("数"),)
+    return any(w in norm(f.column) for w in words)
+
+
 def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
     """An amount: by code, else by the label the question names, else a total the question implies."""
     doc = doc_facts.doc
+    if query.stage and not any(has_stage(f, query.stage) for f in doc_facts.facts if f.table_kind != PROSE):
+        # 决算 documents state 年初预算 and 全年预算 in their explanation, not in a table
+        found = find_prose(doc_facts, query, text, (query.stage,))
+        if found:
+            return found
     for code in query.codes:
         if code in doc_facts.by_code:
             picked = pick(doc_facts.by_code[code], query, code, doc)
@@ -191,6 +204,10 @@ def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
             facts = [f for f in facts if f.table_kind in query.table_kinds]
+            if query.table_kinds and query.table_kinds[0] not in _TOTAL_KINDS:
+                # 机关运行经费 is its own table's 合计: a document without that table does not answer with
+                # the 支出总表's 合计 (the question's 支出 hints at that table only as a fallback)
+                facts = [f for f in facts if f.table_kind not in _TOTAL_KINDS]
             # A table whose 合计 also counts other items (三公 + 会议费 + 培训费) prints the subject's own
             # total under its column group ("“三公”经费 / 小计"): that one is the subject's.
             subject = [norm(t) for t in query.terms if norm(t) not in _GENERIC and norm(t) not in _TOTAL_LABELS]

@@ -20,6 +20,10 @@ _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": 
 _TEXT_INTENTS = ("who", "definition", "reason", "duty", "listing")
 _RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减|变化|变动).{0,4}(百分之几|百分比|幅度|几成|多少个百分点)|"
                              r"(增长|减少|下降|增减|变动)率")
+# The budget stage a 决算 question names (its figure is then that stage's, not the 决算数), and a question
+# after the completion of a budget ("完成全年预算的百分之多少", "预算完成率").
+_STAGES = ((re.compile(r"年初预算"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"))
+_COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?的?(?:百分之|比例|多少|几|比重|程度)|预算完成率|完成率")
 _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|折合(万元|元|亿元)|(万元|元|亿元)[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 
@@ -36,6 +40,7 @@ class Query:
     want_unit: str | None
     total: bool
     table_kinds: tuple[str, ...]
+    stage: str | None = None  # 年初预算数 / 全年预算数 when named; else the document's own figure
 
     @property
     def is_text(self) -> bool:
@@ -49,6 +54,8 @@ def intent_of(question: str) -> str:
         return "who"
     if _REASON.search(question):
         return "reason"
+    if _COMPLETION.search(question):
+        return "completion"
     intent = get_lexicon().primary_intent(question) or "amount"
     if _RATE_OF_CHANGE.search(question):
         return "rate"  # "比上年减少了百分之几" is a rate of change, never a share
@@ -76,6 +83,7 @@ def understand(question: str) -> Query:
         want_unit=next((g for g in want.groups() if g), None) if want else None,
         total=bool(re.search(r"一共|合计|总共|总计|加起来|总额|共计|总数", q)),
         table_kinds=tuple(lex.table_kinds_for(q)),
+        stage=next((name for word, name in _STAGES if word.search(q)), None),
     )
 
 

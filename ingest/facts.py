@@ -17,6 +17,9 @@ _CODE_HEADER = re.compile(r"编码|代码|^类$|^款$|^项$|科目代码")
 _LABEL_HEADER = re.compile(r"项目|名称|科目|单位名称|功能分类|经济分类")
 _SPLIT_CODE = re.compile(r"^\d{2,3}$")
 _MISPRINT = re.compile(r"^\d{1,3}(\s+\d{1,2}){1,2}$")
+# In the totals tables every printed line is an item of the accounting identity: a blank one is nought
+# (年初结转和结余 left empty), so it is a figure a question may ask for, not a missing one.
+_BLANK_IS_ZERO = frozenset({"收支总表", "财政拨款收支总表"})
 
 
 def fact_id(*parts: object) -> str:
@@ -90,9 +93,10 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
                 continue
             code, flags, names = _row_identity(run, roles, covered, row.cells)
             figures = {c: parse_number(_t(row.cells[c]) if c < len(row.cells) else "") for c in values}
-            if not any(v is not None for v in figures.values()):
-                continue
             label = names[0] if names else (code or "")
+            blank_row = not any(v is not None for v in figures.values())
+            if blank_row and not (table.kind in _BLANK_IS_ZERO and label):
+                continue
             path = _hierarchy(run_no, code, label, names, parents, current_class)
             for c, value in figures.items():
                 cell = row.cells[c] if c < len(row.cells) else None
@@ -102,7 +106,7 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
                 if value is None:
                     if _t(cell):
                         continue  # text in a value column (a note), not a figure
-                    value, cell_flags = Decimal(0), (*flags, "blank")
+                    value, cell_flags = Decimal(0), (*flags, "blank", *(("blank_row",) if blank_row else ()))
                 col_path = table.columns[c] if c < len(table.columns) else ()
                 row_label, column = label, " / ".join(col_path)
                 row_path = path
@@ -129,7 +133,10 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
                         flags=cell_flags,
                     )
                 )
-    return facts
+    # A blank line whose label another line of the table prints with figures (年初结转 repeats the
+    # funding sources) is a breakdown the grid does not place: leave it out rather than answer 0 for it.
+    printed = {f.row_label for f in facts if "blank_row" not in f.flags}
+    return [f for f in facts if "blank_row" not in f.flags or f.row_label not in printed]
 
 
 def _row_identity(run: list[int], roles: _Roles, covered: list, cells: tuple) -> tuple[str | None, tuple[str, ...], list[str]]:

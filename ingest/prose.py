@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 
 from ingest.facts import fact_id
 from ingest.numbers import MONEY, PERCENT, Figure, find_figures
@@ -24,6 +25,16 @@ _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，,；;。：:]")
+# The budget stage a figure is of, named just before it: 决算 explanations print "年初预算为0万元，全年预算为
+# 321.02万元，支出决算为307.82万元，完成年初预算的95.89%". A 决算 figure is the document's own amount (金额).
+_STAGE = re.compile(r"(?P<stage>年初预算|全年预算|调整后?预算|(?:支出|全年)?决算|执行)数?(?:为|是|达到|达|共计|合计)?\s*$")
+_COMPLETION = re.compile(r"完成(?:了)?(?P<stage>年初|全年|调整后?)?预算(?:数)?的?\s*$")
+# "2024年度无“三公”经费财政拨款支出", "本单位没有政府性基金预算拨款收入": a figure stated as none, i.e. 0.
+_NONE = re.compile(r"(?:^|[，,。；;：:\s]|年度?|本(?:部门|单位)|部门|单位)(?:没有|无)(?:安排)?"
+                   r"(?P<what>[^，,。；;：:\d无没]{2,30}(?:支出|收入|经费|拨款))(?=[，,。；;：:）)\s]|$)")
+STAGE_COLUMNS = {"年初": "年初预算数", "全年": "全年预算数", "调整": "全年预算数", "调整后": "全年预算数"}
+# The item a 决算 explanation's numbered paragraph is about: "…社会工作事务（款）行政运行（项）。主要用于：…"
+_ITEM = re.compile(r"([^（）()，,。；;、：:\s\d]+)[（(]项[)）]")
 
 
 def _subject(before: str, unit_name: str = "") -> str:
@@ -37,6 +48,17 @@ def _subject(before: str, unit_name: str = "") -> str:
     clause = _LEAD.sub("", clause)
     clause = _SELF.sub("", clause)
     return clause.strip(" “”\"")[-24:]
+
+
+def _stage_column(own: str, unit: str | None) -> tuple[str | None, str]:
+    """The stage column a clause names for its figure (全年预算数, 完成年初预算比例), and the clause without it."""
+    if unit == PERCENT and (m := _COMPLETION.search(own)):
+        stage = STAGE_COLUMNS.get(m.group("stage") or "", "预算数")
+        return f"完成{stage.removesuffix('数')}比例", own[: m.start()]
+    if unit in MONEY and (m := _STAGE.search(own)):
+        word = m.group("stage")
+        return (None if "决算" in word or word == "执行" else STAGE_COLUMNS[word[:-2]]), own[: m.start()]
+    return None, own
 
 
 def _column(before: str, unit: str | None, own: str = "") -> str:
@@ -59,32 +81,44 @@ def _column(before: str, unit: str | None, own: str = "") -> str:
 def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") -> list[Fact]:
     """Facts for figures with a unit whose sentence names their subject (三公经费10.00万元, 增长18.63%)."""
     facts: list[Fact] = []
+    topic, under = "", None
     for p_index, para in enumerate(paras):
+        if para.headings != under:
+            under, topic = para.headings, ""
         for s_index, sentence in enumerate(sentences(para.text)):
             first_subject = last_subject = ""
             figures: list[Figure] = [f for f in find_figures(sentence) if f.amount.unit]
+            # a heading cut at the line end ("…（款）其他社会工作") runs on into the text ("事务支出（项）。")
+            lead = (para.headings[-1] if para.headings and s_index == 0 else "") + sentence
+            items = [m.group(1) for m in _ITEM.finditer(lead) if not figures or m.start() < len(lead) - len(sentence) + figures[0].start]
+            topic = items[-1] if items else topic
             for f_index, fig in enumerate(figures):
                 unit = fig.amount.unit
                 if unit is None:
                     continue
                 before = sentence[: fig.start]
                 prev_end = figures[f_index - 1].end if f_index else 0
-                own = _subject(sentence[prev_end: fig.start], unit_name)
-                column = _column(before, unit, sentence[prev_end: fig.start])
+                stage, clause = _stage_column(sentence[prev_end: fig.start], unit)
+                own = _subject(clause, unit_name)
+                column = stage or _column(before, unit, sentence[prev_end: fig.start])
+                if stage and not _CJK.search(own):
+                    # "全年预算为52.00万元，支出决算为51.32万元": the sentence's subject, else the item it is under
+                    own = first_subject or topic
                 if column == "数量" and (not own or own.endswith(_COUNT_VERBS)):
                     # "设9个内设机构": the thing counted follows the figure
                     after = _NOUN_AFTER.match(sentence[fig.end:])
                     if after:
                         own = after.group(1)
-                subject = own if _CJK.search(own) and column in ("金额", "面积", "数量", "比率") else ""
+                subject = own if _CJK.search(own) and (stage or column in ("金额", "面积", "数量", "比率")) else ""
                 if column == "占比" and last_subject:
                     subject = last_subject  # "涉及金额359.87万元，占项目支出的77.46%": the share is the item's
                 if not subject:
                     # A change is the sentence's subject's; a share is the item just named.
                     subject = (first_subject if column.endswith(("额", "率")) and column != "比率" else last_subject) or own
+                subject = subject if _CJK.search(subject or "") else topic
                 if not _CJK.search(subject or ""):
                     continue
-                if column in ("金额", "面积", "数量"):
+                if column in ("金额", "面积", "数量") or stage and unit in MONEY:
                     last_subject = subject
                     first_subject = first_subject or subject
                 facts.append(
@@ -105,4 +139,21 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                         flags=("prose",),
                     )
                 )
+            facts += _stated_none(doc_id, para, sentence, (p_index, s_index))
     return facts
+
+
+def _stated_none(doc_id: str, para: Paragraph, sentence: str, where: tuple[int, int]) -> list[Fact]:
+    """Facts of 0 for what a sentence says there was none of (无“三公”经费财政拨款支出)."""
+    out = []
+    for n, m in enumerate(_NONE.finditer(sentence)):
+        what = re.sub(r"[“”\"\s]", "", m.group("what"))
+        if not _CJK.search(what):
+            continue
+        out.append(Fact(
+            fact_id=fact_id(doc_id, "none", para.page, *where, n), doc_id=doc_id, table_kind=PROSE,
+            table_title=" > ".join(para.headings) or "正文", page=para.page, bbox=para.bbox, row_code=None,
+            row_label=what, row_path=(*para.headings[-1:], what), column="金额", value=Decimal(0), unit="万元",
+            raw_text=sentence, flags=("prose", "stated_none"),
+        ))
+    return out

@@ -36,10 +36,14 @@ class Paragraph:
 
 
 # Unnumbered section titles: "…经费情况说明", "…主要职能", "名词解释".
+# A 决算 explanation's numbered item: "8、住房保障支出（类）住房改革支出（款）住房公积金（项）。"
+_ITEM_TITLE = re.compile(r"^\d{1,2}、[^，。；：]*[（(]项[)）]。?$")
 _TITLE = re.compile(r"(情况说明|编制说明|主要职能|机构设置|名词解释|相关情况说明|概况)$")
 
 
 def _heading_level(text: str) -> int | None:
+    if _ITEM_TITLE.match(text):
+        return 3
     for level, pattern in _HEADINGS:
         if pattern.match(text):
             # A numbered line that runs on as a sentence ("一、基本支出：指为…") is a list item.

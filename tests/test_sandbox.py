@@ -92,7 +92,7 @@ def test_malformed_content_is_a_damaged_file_not_a_traceback(tmp_path):
 def test_a_good_file_reads_the_same_in_the_sandbox():
     progress: list[tuple[int, int]] = []
     parsed = parse_sandboxed(XINZHOU, lambda d, t: progress.append((d, t)), limits=SMALL)
-    assert (parsed.document.unit_name, len(parsed.facts)) == ("忻州市商务局", 813)
+    assert (parsed.document.unit_name, len(parsed.facts)) == ("忻州市商务局", 1005)
     assert progress[-1] == (34, 34)
 
 

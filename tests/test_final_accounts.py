@@ -1,0 +1,97 @@
+"""决算 documents: the stages a figure is of (年初预算, 全年预算, 决算), what is stated as none, blank lines.
+
+The national 决算 template explains each item as "全年预算为X万元，支出决算为Y万元，完成全年预算数的Z%" under a
+numbered "N、…（类）…（款）…（项）。" line; the 收支总表 leaves lines it has nothing for blank.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.service import Service
+from app.settings import Settings
+from ingest.prose import prose_facts
+from ingest.text import Paragraph
+from store.embedders import NgramEmbedder
+from store.vectors import InMemoryIndex
+from tests.conftest import parsed, shared_sample
+
+STEM = "putuo_social_work_dept_2024_final"
+BOX = (0.0, 0.0, 1.0, 1.0)
+
+
+def _facts(*texts: str, headings: tuple[str, ...] = ("（三）一般公共预算财政拨款支出决算具体情况",)):
+    paras = [Paragraph(t, 18, BOX, headings) for t in texts]
+    return [(f.row_label, f.column, f.value, "stated_none" in f.flags) for f in prose_facts("d", paras)]
+
+
+def test_a_sentence_of_stages_gives_each_figure_its_stage_and_the_sentence_subject():
+    facts = _facts("一般公共预算财政拨款支出年初预算为 0 万元，全年预算为321.02 万元，支出决算为 307.82 万元，"
+                   "完成年初预算的 95.89%。")
+    assert facts == [
+        ("一般公共预算财政拨款支出", "年初预算数", Decimal("0"), False),
+        ("一般公共预算财政拨款支出", "全年预算数", Decimal("321.02"), False),
+        ("一般公共预算财政拨款支出", "金额", Decimal("307.82"), False),  # the 决算 figure is the document's own
+        ("一般公共预算财政拨款支出", "完成年初预算比例", Decimal("95.89"), False),
+    ]
+
+
+def test_an_item_paragraph_is_about_the_item_its_numbered_line_names():
+    facts = _facts("1、一般公共服务支出（类）社会工作事务（款）行政运行（项）。",
+                   "主要用于：行政单位人员支出、公用支出。全年预算为 52.00 万元，支出决算为 51.32 万元，完成全年预算数的 98.69%。")
+    assert facts == [("行政运行", "全年预算数", Decimal("52.00"), False), ("行政运行", "金额", Decimal("51.32"), False),
+                     ("行政运行", "完成全年预算比例", Decimal("98.69"), False)]
+
+
+def test_an_item_line_cut_at_the_line_end_runs_on_into_the_paragraph():
+    facts = _facts("事务支出（项）。主要用于：新建部门开办费。全年预算为 202.24 万元，支出决算为 202.24 万元。",
+                   headings=("（三）…具体情况", "3、一般公共服务支出（类）社会工作事务（款）其他社会工作"))
+    assert {label for label, *_ in facts} == {"其他社会工作事务支出"}
+
+
+def test_none_stated_in_words_is_a_zero_figure_but_the_template_instruction_is_not():
+    assert _facts("中共上海市普陀区委社会工作部 2024 年度无“三公”经费财政拨款支出。") == [
+        ("三公经费财政拨款支出", "金额", Decimal("0"), True)]
+    assert _facts("无政府性基金预算财政拨款收入支出的，仍保留该表格式，并在本表下方作下述说明：") == []
+    assert not any(none for *_, none in _facts("本单位无偿划转资产2项，无形资产支出3万元。"))
+
+
+def test_blank_lines_of_the_totals_table_are_nought_unless_another_line_prints_that_label():
+    facts = parsed(shared_sample(STEM)).facts
+    carried = [f for f in facts if f.table_kind == "收支总表" and f.row_label == "年初结转和结余"]
+    assert [(f.value, f.flags) for f in carried] == [(Decimal(0), ("blank", "blank_row"))]
+    # p11 repeats the funding sources under 年初财政拨款结转和结余, blank: not a second 一般公共预算财政拨款 line
+    general = [f for f in facts if f.table_kind == "财政拨款收支总表" and f.row_label == "一、一般公共预算财政拨款"]
+    assert [f.value for f in general] == [Decimal("307.82")]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    path = shared_sample(STEM)
+    svc = Service(Settings(home=tmp_path_factory.mktemp("final")), vectors=InMemoryIndex(NgramEmbedder()))
+    assert [r.status for r in svc.ingest([path])] == ["ingested"]
+    return svc
+
+
+@pytest.mark.parametrize("question, value, says", [
+    ("社会工作部一般公共预算财政拨款支出全年预算多少", "321.02", "全年预算数为321.02万元"),
+    ("社会工作部一般公共预算财政拨款支出年初预算数是多少", "0", "年初预算数为0万元"),
+    ("社工部行政运行全年预算数", "52.00", "行政运行全年预算数为52.00万元"),
+    ("社会工作部行政运行完成全年预算的百分之多少", "98.69", "完成全年预算的98.69%"),
+    ("社工部行政运行支出决算是多少", "51.32", "51.32万元"),
+    ("普陀社工部年初结转和结余有多少？", "0", "表中该栏为空"),
+    ("社会工作部2024年三公经费实际支出多少", "0", "无“三公”经费财政拨款支出"),
+    ("区委社会工作部2024年机关运行经费支出多少万元", "10.23", "机关运行经费支出为10.23万元"),
+    ("社会工作部2024年教育支出多少", "0", "教育支出决算为0万元"),
+])
+def test_stage_questions_answer_with_that_stage(service, question, value, says):
+    answer = service.ask(question)
+    assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+    assert says in answer.answer
+
+
+def test_a_stage_the_document_does_not_state_for_an_item_is_refused(service):
+    answer = service.ask("社工部住房公积金年初预算数是多少")  # only its 全年预算 and 决算 are stated
+    assert answer.status == "refused" and "年初预算" in answer.answer, answer.answer
