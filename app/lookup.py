@@ -316,8 +316,10 @@ def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str,
         f = candidates[0]  # "预算比上年增长率是多少": the document's own headline change comes first
         return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
     shortest = 3 if explain_all else 2  # a two-character piece (收入) may pick a share or a change, not an amount
+    # 人员经费 is known as a column word only, and 经费 is an asking word: the column names the subject
+    named_column = [norm(query.column)] if query.column and query.column in text else []
     pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
-                                + [norm(t) for t in query.terms])
+                                + [norm(t) for t in query.terms] + named_column)
     # Each fact scores by how well it matches each piece; the pieces it matches add up, so a figure
     # that answers "生命健康专项里支持企业规模化发展" beats the 专项's total, and at equal scores the
     # piece named first wins ("A占B的比例" is A's share).

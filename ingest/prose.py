@@ -21,6 +21,8 @@ _LEAD = re.compile(r"^(其中|主要|包括|以及|和|及|与|、|，|,|：|:|\
 _SELF = re.compile(r"^(本年度|年度|本(部门|单位)|该(部门|单位)|我(局|委|办|单位))+")
 _COUNT_VERBS = ("设", "设有", "有", "共有", "配备", "拥有", "下设", "内设", "包括", "共")
 _NOUN_AFTER = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?=[，,。；;：:（(、]|包括|分别|其中|$)")
+_ENUM = re.compile(r"[（(][一二三四五六七八九十]{1,3}[)）]")
+_CHANGE_ONLY = re.compile(r"^(?:增长|增加|减少|下降|降低|上升|提高)$")  # "与上年相比，增加…": no subject of its own
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -42,8 +44,10 @@ def _subject(before: str, unit_name: str = "") -> str:
     clause = _BREAK.split(before)[-1] if _BREAK.search(before) else before
     if unit_name:
         clause = clause.replace(unit_name, "")
+    # "…填写）（二）公用经费": a numbered item starts the subject afresh
+    clause = _ENUM.split(clause)[-1] or clause
     clause = _FILLER.sub("", clause)
-    clause = re.sub(r"^(\d{4})?年(度)?", "", clause)
+    clause = re.sub(r"^\s*(\d{4})?\s*年(度)?\s*", "", clause)
     clause = re.sub(r"[”\"]?科目$", "", clause)
     clause = _LEAD.sub("", clause)
     clause = _SELF.sub("", clause)
@@ -85,6 +89,7 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
     for p_index, para in enumerate(paras):
         if para.headings != under:
             under, topic = para.headings, ""
+        para_subject = ""  # a change in the next sentence ("与上年相比，增加…") is this sentence's subject's
         for s_index, sentence in enumerate(sentences(para.text)):
             first_subject = last_subject = ""
             figures: list[Figure] = [f for f in find_figures(sentence) if f.amount.unit]
@@ -112,15 +117,19 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                 subject = own if _CJK.search(own) and (stage or column in ("金额", "面积", "数量", "比率")) else ""
                 if column == "占比" and last_subject:
                     subject = last_subject  # "涉及金额359.87万元，占项目支出的77.46%": the share is the item's
+                changing = column.endswith(("额", "率")) and column != "比率"
+                if changing and _CHANGE_ONLY.match(subject or own):
+                    subject = own = ""
                 if not subject:
                     # A change is the sentence's subject's; a share is the item just named.
-                    subject = (first_subject if column.endswith(("额", "率")) and column != "比率" else last_subject) or own
+                    subject = (first_subject or para_subject if changing else last_subject) or own
                 subject = subject if _CJK.search(subject or "") else topic
                 if not _CJK.search(subject or ""):
                     continue
                 if column in ("金额", "面积", "数量") or stage and unit in MONEY:
                     last_subject = subject
                     first_subject = first_subject or subject
+                    para_subject = first_subject
                 facts.append(
                     Fact(
                         fact_id=fact_id(doc_id, "prose", para.page, p_index, s_index, f_index),
