@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import Match, fold, get_lexicon
 from app.lookup import _GENERIC, Found, norm, table_subject
-from app.understand import Query
 
 # "A里的B", "A中的B", "A其中B": the part B is asked, A only says where to look.
 _PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
@@ -25,13 +25,6 @@ _RATE = re.compile(r"(增长|增加|减少|下降|降低|上升|变化|变动|�
 _GENERIC_ROWS = {norm(x) for x in ("合计", "小计", "总计", "部门合计", "合计数", "本年合计", *_GENERIC)}
 
 
-# The figure columns of 预算 and 决算 tables a question can name: (words in the question, words the
-# figure's column header must then carry). 决算 documents print 年初预算数 / 全年预算数 / 决算数 side by side.
-_COLUMN_SLOTS = (
-    (re.compile(r"年初预算"), ("年初预算",)),
-    (re.compile(r"全年预算|调整预算|调整后预算"), ("全年预算", "调整预算", "调整后预算")),
-    (re.compile(r"决算数|实际支出|实际完成|执行数"), ("决算", "执行")),
-)
 _SHARE = re.compile(r"占|比重|比例|百分比")
 _JOINER = re.compile(r"^(和|与|及|、|加|加上|以及|同)$")
 
@@ -107,7 +100,7 @@ def _in_sentence(words: Iterable[str], found: Found) -> bool:
     return any(len(w) >= 3 and fuzz.partial_ratio(w, sentence) >= PROSE_MATCH for w in words)
 
 
-def check(query: Query, found: Found, text: str) -> Misaligned | None:
+def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     """None when the figure answers the frame the question names; else what is wrong with it."""
     scanned = get_lexicon().scan(text)
     measures = [m for m in scanned if m.kind in ("term", "code")]
@@ -124,7 +117,7 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
         if found.how == "share" or found.column == "占比":
             subject = measures[0].text if measures else text.strip("？?。 ")
             return Misaligned(subject, f"{found.label}的占比", "问的是变化的幅度，不是占比")
-    if (column := _column_slot(text, found)) is not None:
+    if (column := _column_slot(query, found)) is not None:
         return column
     if query.total and joins:
         return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
@@ -156,18 +149,18 @@ def check(query: Query, found: Found, text: str) -> Misaligned | None:
     return Misaligned(measures[0].text, found.label, "找到的数字属于另一项")
 
 
-def _column_slot(text: str, found: Found) -> Misaligned | None:
+def _column_slot(frame: Frame, found: Found) -> Misaligned | None:
     """A named figure column (全年预算数, 年初预算数, 决算数) the found figure's column does not carry."""
-    for asked, carried in _COLUMN_SLOTS:
-        word = asked.search(text)
-        if not word:
-            continue
-        for f in found.facts:
-            header = norm(f.column) + (norm(f.raw_text) if found.how == "prose" else "")
-            if "决算" in carried and found.doc.kind == "决算" and "预算" not in header:
-                continue  # a 决算 document's figures are 决算数 unless their column says 预算
-            if not any(c in header for c in carried):
-                return Misaligned(word.group(0), f"{found.label}（{f.column}）", f"问的是{word.group(0)}这一列")
+    if not frame.stage:
+        return None
+    asked, carried = frame.stage.removesuffix("数"), STAGE_CARRIES[frame.stage]
+    for f in found.facts:
+        # a prose amount's stage is in its sentence ("2023年决算数为…"); 年初/全年 figures carry it as their column
+        header = norm(f.column) + (norm(f.raw_text) if found.how == "prose" and frame.stage == "决算数" else "")
+        if frame.stage == "决算数" and found.doc.kind == "决算" and "预算" not in header:
+            continue  # a 决算 document's figures are 决算数 unless their column says 预算
+        if not any(c in header for c in carried):
+            return Misaligned(asked, f"{found.label}（{f.column}）", f"问的是{asked}这一列")
     return None
 
 

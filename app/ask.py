@@ -9,30 +9,24 @@ from dataclasses import replace
 from app import align
 from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.frame import Frame
 from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
-from app.understand import Query, understand
+from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.prose import STAGE_COLUMNS
 from store.facts import FactStore
 from store.models import Chunk, Document
 from store.vectors import VectorIndex
 
-# Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
-_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
-                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部)[^，。？?]{0,4}"
-                         r"(工资|收入|薪|奖金)")
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
 MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
-_LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
-_DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
-_AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 
 
 class Asker:
@@ -72,17 +66,17 @@ class Asker:
         """Answer one question offline; refuse rather than guess."""
         query = understand(question)
         documents = self.store.documents()
-        scope = resolve(question, documents, doc_hint, strict_units=not query.is_text)
+        scope = resolve(query, documents, doc_hint, strict_units=not query.is_text)
         if scope.refusal:
             return refusal(question, scope.refusal)
         if query.intent == "who":
             return refusal(question, "预算公开文件不提供人员姓名、地址等信息")
-        if _AUDIT.search(question):
+        if query.audit:
             return self._audit_answer(question, scope)
         text = _without_scope(question, scope)
         if query.is_text:
             return self._text_answer(query, scope, text)
-        if _NEVER_GIVEN.search(question):
+        if query.never_given:
             return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
         checked = [(f, align.check(query, f, text)) for f in founds]
@@ -106,7 +100,7 @@ class Asker:
             return refusal(question, "文件中没有找到这个数字")
         return self._figure_answer(query, founds)
 
-    def _figures(self, query: Query, scope: Scope, text: str) -> list[Found]:
+    def _figures(self, query: Frame, scope: Scope, text: str) -> list[Found]:
         raw: list[Found] = []
         # "2018年的支出总计比2017年多多少" with both years loaded: each year's figure, then their difference
         across_years = len({d.year for d in scope.documents if d.year in scope.years}) >= 2
@@ -125,7 +119,7 @@ class Asker:
             else:
                 found = find_amount(facts, part_query, part) if part_query else None
                 found = found or (_joined(facts, query, text) if query.total else None)
-                found = found or (_difference(facts, query, text) if _DIFFERENCE.search(text) else None)
+                found = found or (_difference(facts, query, text) if query.difference else None)
                 found = found or find_amount(facts, query, text)
             if found is not None:
                 raw.append(found)
@@ -142,7 +136,7 @@ class Asker:
         chosen = raw if query.intent == "compare" and len(unique) < 2 <= len(raw) else unique
         return sorted(chosen, key=lambda f: _mentioned_at(query.question, f.doc))
 
-    def _figure_answer(self, query: Query, founds: list[Found]) -> Answer:
+    def _figure_answer(self, query: Frame, founds: list[Found]) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
         more = len(founds) - MAX_LISTED
         founds = founds[:MAX_LISTED]  # an unscoped question over many documents: the first few, and say so
@@ -158,12 +152,12 @@ class Asker:
             numbers += verify(sentence, own)
         value, unit = shown[0]  # the asked figure: the first document's, in the unit asked for
         units = {f.doc.disclosure_id for f in founds}
-        comparing = query.intent in ("compare", "change") or _DIFFERENCE.search(query.question)
+        comparing = query.intent in ("compare", "change") or query.difference
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         summary = ""
         if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
             a, b = founds[0], founds[1]
-            if _LESS.search(query.question):  # "A比B少多少", "比2017年减少多少": how far below B, as a positive figure
+            if query.less:  # "A比B少多少", "比2017年减少多少": how far below B, as a positive figure
                 a, b = b, a
             value = a.value - b.value
             unit = a.unit
@@ -251,7 +245,7 @@ class Asker:
             size += len(c.text)
         return out or [first]
 
-    def _text_answer(self, query: Query, scope: Scope, text: str) -> Answer:
+    def _text_answer(self, query: Frame, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]
         terms = _subject_words(text, query)
         glossary = "名词解释" if query.intent == "definition" else None
@@ -280,7 +274,7 @@ class Asker:
 _JOIN = re.compile(r"加上|[和与及、加]")
 
 
-def _joined(facts: DocFacts, query: Query, text: str) -> Found | None:
+def _joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
     """"区级和市级支持总部经济加起来": each item looked up on its own, then their sum (one document)."""
     from app.lookup import key_phrases
 
@@ -315,7 +309,7 @@ def _sum_of(doc: Document, found: list[Found | None]) -> Found | None:
 _STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|相同|一致|不变|没有变化")
 
 
-def _stated_change(answer: str, text: str, query: Query) -> str | None:
+def _stated_change(answer: str, text: str, query: Frame) -> str | None:
     """The clause(s) of the passages that name the asked subject and state its change, or None.
 
     "基本支出人员经费增加" (a reason, no figure) is not the change of 基本支出."""
@@ -343,7 +337,7 @@ def _change_figure(clause: str, want_rate: bool):
     return figures[0] if figures else None
 
 
-def _operand(query: Query, item: str) -> Query:
+def _operand(query: Frame, item: str) -> Frame:
     """The frame of one operand: its own column word (人员经费 and 公用经费 are columns), no total."""
     from app.understand import understand
 
@@ -352,7 +346,7 @@ def _operand(query: Query, item: str) -> Query:
                    table_kinds=own.table_kinds or query.table_kinds)
 
 
-def _part_of(query: Query, text: str, part: str) -> Query:
+def _part_of(query: Frame, text: str, part: str) -> Frame:
     """The frame of the part of "A里的B": B's own words, looked up first in the tables A names."""
     from app.understand import understand
 
@@ -366,7 +360,7 @@ _TWO_OPERANDS = re.compile(r"^(?P<a>.+?)(?:比|较|减去|和|与)(?P<b>.+?)(?:�
 _NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|预算数?|执行数?|决算数?)")
 
 
-def _difference(facts: DocFacts, query: Query, text: str) -> Found | None:
+def _difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
     """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
     m = _TWO_OPERANDS.search(text.strip())
     if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
@@ -402,7 +396,7 @@ def _dedupe(citations: list[Citation]) -> list[Citation]:
     return out
 
 
-def _subject_words(text: str, query: Query) -> list[str]:
+def _subject_words(text: str, query: Frame) -> list[str]:
     """What a prose question is about, as words a passage should contain."""
     from app.lookup import key_phrases, norm
 

@@ -12,9 +12,9 @@ from functools import cached_property
 
 from rapidfuzz import fuzz
 
+from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import get_lexicon
 from app.scope import aliases
-from app.understand import Query
 from store.models import PROSE, Document, Fact
 
 # Which table answers an amount question when a label stands in several (三公 items sit in the
@@ -81,7 +81,7 @@ class DocFacts:
         names = {*self.by_label, *self.by_alt}
         return sorted((k for k in names if len(k) >= 2 and k not in _GENERIC), key=len, reverse=True)
 
-    def subjects(self, query: Query, text: str) -> list[str]:
+    def subjects(self, query: Frame, text: str) -> list[str]:
         """Labels of this document the question names, in question order; at one place the most
         specific first (a synonym's own label before the generic 合计 it may also mean)."""
         text = norm(text)
@@ -136,7 +136,7 @@ def default_cell(cells: Sequence[Fact], doc: Document | None) -> Fact:
     return min(cells, key=lambda f: (score(f), cells.index(f)))
 
 
-def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None = None) -> tuple[list[Fact], str] | None:
+def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None = None) -> tuple[list[Fact], str] | None:
     """The cell(s) of the best table that answer: the asked column, else the row's default figure."""
     by_table: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
@@ -175,11 +175,10 @@ def pick(facts: Sequence[Fact], query: Query, label: str, doc: Document | None =
 
 def has_stage(f: Fact, stage: str) -> bool:
     """Whether a figure is of the budget stage named (年初预算数, 全年预算数 or its 调整预算数)."""
-    words = ("全年预算", "调整预算", "调整后预算") if stage == "全年预算数" else (stage.removesuffix("数"),)
-    return any(w in norm(f.column) for w in words)
+    return any(w in norm(f.column) for w in STAGE_CARRIES[stage])
 
 
-def find_amount(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
+def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     """An amount: by code, else by the label the question names, else a total the question implies."""
     doc = doc_facts.doc
     if query.stage and not any(has_stage(f, query.stage) for f in doc_facts.facts if f.table_kind != PROSE):
@@ -261,7 +260,7 @@ def _specific(text: str) -> bool:
 _TOTAL_KINDS = ("支出总表", "一般公共预算支出表", "基本支出经济分类表", "收支总表", "财政拨款收支总表", "收入总表")
 
 
-def _total(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
+def _total(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     """The 合计 row of the table that has the asked column (人员经费, 基本支出 …) or total."""
     side = "收入" if "收入" in text and "支出" not in text else "支出"
     totals = [f for f in doc_facts.facts if f.table_kind in _TOTAL_KINDS and norm(f.row_label) in _TOTAL_LABELS
@@ -302,7 +301,7 @@ def _overlap(a: str, b: str) -> int:
     return m.size
 
 
-def find_prose(doc_facts: DocFacts, query: Query, text: str, columns: tuple[str, ...],
+def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str, ...],
                explain_all: bool = False) -> Found | None:
     """A figure the prose states (an amount, share, change, count) about the subject the question names.
 
@@ -384,7 +383,7 @@ def _counter_fits(unit: str, text: str) -> bool:
     return bool(words) and any(w in text for w in words)
 
 
-def compute_share(doc_facts: DocFacts, query: Query, text: str) -> Found | None:
+def compute_share(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     """A share the prose does not state: the part over its table's total, same column, in %."""
     subjects = doc_facts.subjects(query, text)
     if not subjects:

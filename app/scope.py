@@ -6,10 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.frame import Frame
 from store.models import Document
 
-_YEAR = re.compile(r"(20\d{2})\s*年")
-_RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "明年": 1, "去年": -1, "上年": -1, "前年": -2}
 # Administrative prefixes a short form drops: 上海市普陀区商务委员会 → 普陀区商务委员会 → 商务委员会.
 _PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|自治州|盟|地区))?(.{1,8}?(区|县|旗|市))?")
 # Unit-like phrases in a question, to notice a unit that is not loaded.
@@ -85,22 +84,21 @@ def _initials(core: str) -> set[str]:
     return {parts[0][0] + parts[1][0] + body.group(0)}
 
 
-def mentioned_years(question: str, documents: Sequence[Document]) -> list[int]:
+def mentioned_years(frame: Frame, documents: Sequence[Document]) -> list[int]:
     """Years the question names, with 今年/去年 read against the newest loaded year."""
-    years = [int(y) for y in _YEAR.findall(question)]
+    years = list(frame.years)
     latest = max((d.year for d in documents if d.year), default=None)
     if latest:
-        for word, offset in _RELATIVE_YEARS.items():
-            if word in question and not re.search(rf"比{word}|较{word}|{word}结转", question):
-                years.append(latest + offset)
-    return sorted(set(years), key=years.index)
+        years += [latest + offset for offset in frame.relative_years]
+    return list(dict.fromkeys(years))
 
 
-def resolve(question: str, documents: Sequence[Document], doc_hint: str | None = None,
+def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = None,
             strict_units: bool = True) -> Scope:
     """The documents matching the question's units, years and kind; a refusal reason when none do.
 
     strict_units: refuse when the question names a unit that is not loaded (figure questions)."""
+    question = frame.question
     docs = list(documents)
     if not docs:
         return Scope((), refusal="还没有加载任何文件")
@@ -119,22 +117,20 @@ def resolve(question: str, documents: Sequence[Document], doc_hint: str | None =
         return Scope((), units=units, refusal=f"“{same}”可能指{'、'.join(units)}，请写明是哪一个单位")
     if named:
         docs = named
-    years = mentioned_years(question, docs)  # 今年 means the newest year of the documents in scope
-    comparing = bool(re.search(r"比|较|相比|增长|增加|减少|下降|变化", question))
+    years = mentioned_years(frame, docs)  # 今年 means the newest year of the documents in scope
     if years:
         in_years = [d for d in docs if d.year in years]
         if not in_years:
-            if comparing and any(d.year for d in docs):
+            if frame.comparing and any(d.year for d in docs):
                 in_years = docs  # "比2023年增长多少" is asked of the newer document
             else:
                 have = "、".join(sorted({f"{d.year}年" for d in docs if d.year}))
                 return Scope((), tuple(years), units, f"没有加载{'、'.join(f'{y}年' for y in years)}的文件（已加载：{have}）")
         docs = in_years
-    if "决算" in question and not any(d.kind == "决算" for d in docs):
+    if frame.kind == "决算" and not any(d.kind == "决算" for d in docs):
         return Scope((), tuple(years), units, "没有加载决算文件，只有预算文件")
-    says = {scope for scope in ("部门", "单位") if f"{scope}预算" in question or f"{scope}决算" in question}
-    if len(says) == 1 and any(d.scope in says for d in docs):
-        docs = [d for d in docs if d.scope in says]
+    if frame.doc_scope and any(d.scope == frame.doc_scope for d in docs):
+        docs = [d for d in docs if d.scope == frame.doc_scope]
     return Scope(tuple(docs), tuple(years), units)
 
 

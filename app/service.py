@@ -198,8 +198,8 @@ class Service:
         if len(draft) > MAX_DRAFT_CHARS:
             raise BudgetQAError(f"the draft is {len(draft)} characters; verify takes at most {MAX_DRAFT_CHARS} at once: "
                                 "split it into answers")
-        scope = resolve(question, self.documents(), doc)
-        docs = scope.documents or tuple(self.documents())
         query = understand(question)
+        scope = resolve(query, self.documents(), doc)
+        docs = scope.documents or tuple(self.documents())
         evidence = Evidence([self.asker.doc_facts(d) for d in docs], (), (), list(query.terms))
         return verify(draft, evidence)

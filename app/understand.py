@@ -1,10 +1,10 @@
-"""Question → Query: what is asked (intent), about what (subject terms, codes), which column and unit."""
+"""The rule parser: question → Frame (what is asked, about what, which column, stage, years and unit)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from app.frame import Frame
 from app.lexicon import get_lexicon
 
 # Questions about people and places: budget disclosures name neither.
@@ -17,35 +17,25 @@ _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员
 # The lexicon's intents folded into the answer shapes this package knows.
 _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": "count",
            "basis": "reason", "purpose": "reason"}
-_TEXT_INTENTS = ("who", "definition", "reason", "duty", "listing")
 _RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减|变化|变动).{0,4}(百分之几|百分比|幅度|几成|多少个百分点)|"
                              r"(增长|减少|下降|增减|变动)率")
 # The budget stage a 决算 question names (its figure is then that stage's, not the 决算数), and a question
 # after the completion of a budget ("完成全年预算的百分之多少", "预算完成率").
-_STAGES = ((re.compile(r"年初预算"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"))
+_STAGES = ((re.compile(r"年初预算"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"),
+           (re.compile(r"决算数|实际支出|实际完成|执行数"), "决算数"))
 _COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?的?(?:百分之|比例|多少|几|比重|程度)|预算完成率|完成率")
 _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|折合(万元|元|亿元)|(万元|元|亿元)[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
-
-
-@dataclass(frozen=True)
-class Query:
-    """What the question asks, resolved as far as words allow (documents are consulted later)."""
-
-    question: str
-    intent: str
-    terms: tuple[str, ...]
-    codes: tuple[str, ...]
-    column: str | None
-    want_unit: str | None
-    total: bool
-    table_kinds: tuple[str, ...]
-    stage: str | None = None  # 年初预算数 / 全年预算数 when named; else the document's own figure
-
-    @property
-    def is_text(self) -> bool:
-        """A question prose answers (what, why, who), not a figure."""
-        return self.intent in _TEXT_INTENTS
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "明年": 1, "去年": -1, "上年": -1, "前年": -2}
+_COMPARING = re.compile(r"比|较|相比|增长|增加|减少|下降|变化")
+_DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
+_LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
+_AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
+# Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
+_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
+                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部)[^，。？?]{0,4}"
+                          r"(工资|收入|薪|奖金)")
 
 
 def intent_of(question: str) -> str:
@@ -68,13 +58,13 @@ def intent_of(question: str) -> str:
     return _SHAPES.get(intent, intent)
 
 
-def understand(question: str) -> Query:
-    """Parse a question into a Query using the budget lexicon."""
+def understand(question: str) -> Frame:
+    """Parse a question into a Frame using the budget lexicon."""
     lex = get_lexicon()
     q = question.strip()
     want = _WANT_UNIT.search(q)
     codes = tuple(re.sub(r"\s", "", m.group(1)) for m in _CODE.finditer(q) if not _is_year_like(m.group(1)))
-    return Query(
+    return Frame(
         question=q,
         intent=intent_of(q),
         terms=tuple(lex.terms_in(q)),
@@ -84,7 +74,23 @@ def understand(question: str) -> Query:
         total=bool(re.search(r"一共|合计|总共|总计|加起来|总额|共计|总数", q)),
         table_kinds=tuple(lex.table_kinds_for(q)),
         stage=next((name for word, name in _STAGES if word.search(q)), None),
+        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q))),
+        relative_years=tuple(dict.fromkeys(offset for word, offset in _RELATIVE_YEARS.items()
+                                           if word in q and not re.search(rf"比{word}|较{word}|{word}结转", q))),
+        comparing=bool(_COMPARING.search(q)),
+        kind="决算" if "决算" in q else None,
+        doc_scope=_doc_scope(q),
+        difference=bool(_DIFFERENCE.search(q)),
+        less=bool(_LESS.search(q)),
+        audit=bool(_AUDIT.search(q)),
+        never_given=bool(_NEVER_GIVEN.search(q)),
     )
+
+
+def _doc_scope(question: str) -> str | None:
+    """部门 or 单位, when the question names exactly one of 部门预算/部门决算 and 单位预算/单位决算."""
+    says = [s for s in ("部门", "单位") if f"{s}预算" in question or f"{s}决算" in question]
+    return says[0] if len(says) == 1 else None
 
 
 def _column(column: str | None) -> str | None:

@@ -120,12 +120,13 @@ def recall(hits: Sequence[bool]) -> float:
 def scoped_docs(gold: dict, documents: Sequence[Document]) -> list[Document]:
     """The documents a gold question is about: its 'doc' unit, else the units it names, else all."""
     from app.scope import resolve
+    from app.understand import understand
 
     if gold.get("doc"):
         docs = [d for d in documents if d.unit_name == gold["doc"]]
         if docs:
             return docs
-    scope = resolve(gold["question"], documents, None, strict_units=False)
+    scope = resolve(understand(gold["question"]), documents, None, strict_units=False)
     return list(scope.documents) or list(documents)
 
 
@@ -202,7 +203,7 @@ def asker_call(question: str, documents: Sequence[Document], doc_hint: str | Non
     except ImportError:
         return None
     query = understand(question)
-    scope = resolve(question, documents, doc_hint, strict_units=False)
+    scope = resolve(understand(question), documents, doc_hint, strict_units=False)
     text = _without_scope(question, scope)
     return {"text": text, "terms": _subject_words(text, query),
             "prefer_section": "名词解释" if query.intent == "definition" else None}

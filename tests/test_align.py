@@ -9,6 +9,7 @@ import pytest
 from app.scope import aliases, resolve
 from app.service import Service
 from app.settings import Settings
+from app.understand import understand
 from store.embedders import NgramEmbedder
 from store.models import Document
 from store.vectors import InMemoryIndex
@@ -84,18 +85,18 @@ LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中
     ("区人社局2025年收入", "上海市普陀区人力资源和社会保障局"),
 ])
 def test_units_by_their_everyday_short_names(question, unit):
-    scope = resolve(question, LOADED)
+    scope = resolve(understand(question), LOADED)
     assert [d.unit_name for d in scope.documents] == [unit], scope.refusal
 
 
 @pytest.mark.parametrize("question", ["长征镇2023年三公经费多少", "省法院2019年三公经费", "省人大办公厅2019年三公经费"])
 def test_a_unit_not_loaded_is_refused_never_widened(question):
-    scope = resolve(question, LOADED)
+    scope = resolve(understand(question), LOADED)
     assert not scope.documents and "没有加载" in scope.refusal
 
 
 def test_one_short_name_for_two_loaded_units_asks_which():
-    scope = resolve("商务委的三公经费是多少", LOADED)
+    scope = resolve(understand("商务委的三公经费是多少"), LOADED)
     assert not scope.documents
     assert "上海市普陀区商务委员会" in scope.refusal and "上海市静安区商务委员会" in scope.refusal
 
