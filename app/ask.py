@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from app import align
 from app.answer import Answer, Citation, refusal
@@ -17,6 +18,7 @@ from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import understand
 from app.verify import Evidence, verify
+from ingest.numbers import MONEY
 from ingest.prose import STAGE_COLUMNS
 from store.facts import FactStore
 from store.models import Chunk, Document
@@ -103,24 +105,31 @@ class Asker:
     def _figures(self, query: Frame, scope: Scope, text: str) -> list[Found]:
         raw: list[Found] = []
         # "2018年的支出总计比2017年多多少" with both years loaded: each year's figure, then their difference
-        across_years = len({d.year for d in scope.documents if d.year in scope.years}) >= 2
-        intent = "amount" if across_years and query.intent in ("change", "compare") else query.intent
-        part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
-        part_query = _part_of(query, text, part) if part else None
+        across_years = len({d.year for d in scope.documents if d.year}) >= 2 and (
+            len({d.year for d in scope.documents if d.year in scope.years}) >= 2 or query.every_year or query.extreme)
+        intent = "amount" if across_years and query.intent in ("change", "compare", "rate") else query.intent
+        operands = _operands_by_document(query, scope) if query.difference else {}
+        whole_part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
         for doc in scope.documents:
             facts = self.doc_facts(doc)
+            frame, words = operands.get(doc.doc_id, (query, text))
+            part = whole_part if frame is query else align.focus(words)
+            part_query = _part_of(frame, words, part) if part else None
             if intent == "completion":
-                stages = (query.stage,) if query.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
-                found = find_prose(facts, query, text, tuple(f"完成{s.removesuffix('数')}比例" for s in stages))
+                stages = (frame.stage,) if frame.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
+                found = find_prose(facts, frame, words, tuple(f"完成{s.removesuffix('数')}比例" for s in stages))
             elif intent in _PROSE_COLUMNS:
-                found = find_prose(facts, query, text, _PROSE_COLUMNS[intent])
+                found = find_prose(facts, frame, words, _PROSE_COLUMNS[intent])
                 if not found and intent == "share":
-                    found = compute_share(facts, query, text)
+                    found = compute_share(facts, frame, words)
+            elif scope.previous_year:
+                disclosure = [self.doc_facts(d) for d in scope.documents if d.disclosure_id == doc.disclosure_id]
+                found = _previous_year_figure(facts, disclosure, frame, words)
             else:
                 found = find_amount(facts, part_query, part) if part_query else None
-                found = found or (_joined(facts, query, text) if query.total else None)
-                found = found or (_difference(facts, query, text) if query.difference else None)
-                found = found or find_amount(facts, query, text)
+                found = found or (_joined(facts, frame, words) if frame.total else None)
+                found = found or (_difference(facts, frame, words) if frame.difference and frame is query else None)
+                found = found or find_amount(facts, frame, words)
             if found is not None:
                 raw.append(found)
         # One disclosure in two files (prose, tables) answers once, from its tables: they are authoritative.
@@ -134,10 +143,13 @@ class Asker:
         # unless the question compares exactly those two.
         unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
         chosen = raw if query.intent == "compare" and len(unique) < 2 <= len(raw) else unique
-        return sorted(chosen, key=lambda f: _mentioned_at(query.question, f.doc))
+        return sorted(chosen, key=lambda f: _mentioned_at(query, f.doc))
 
     def _figure_answer(self, query: Frame, founds: list[Found]) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
+        if query.extreme and len(founds) > 1 and _same_unit(founds):  # "哪家最多": the highest first
+            pick = (max if query.extreme == "max" else min)(founds, key=lambda f: f.value)
+            founds = [pick, *(f for f in founds if f is not pick)]
         more = len(founds) - MAX_LISTED
         founds = founds[:MAX_LISTED]  # an unscoped question over many documents: the first few, and say so
         sentences, citations, cited, numbers, shown = [], [], [], [], []
@@ -148,26 +160,54 @@ class Asker:
             citations += [citation(f, found.doc) for f in (*found.facts, *found.inputs)]
             cited += [*found.facts, *found.inputs]
             # each document's sentence is checked against that document's facts alone
-            own = Evidence([self.doc_facts(found.doc)], (), [*found.facts, *found.inputs], [found.label])
+            # (a figure may draw on both files of one disclosure: the tables' amount, the prose's change)
+            files = [found.doc.doc_id, *{f.doc_id for f in found.inputs} - {found.doc.doc_id}]
+            own = Evidence([self._doc_facts[i] for i in files if i in self._doc_facts] or [self.doc_facts(found.doc)],
+                           (), [*found.facts, *found.inputs], [found.label])
             numbers += verify(sentence, own)
         value, unit = shown[0]  # the asked figure: the first document's, in the unit asked for
         units = {f.doc.disclosure_id for f in founds}
-        comparing = query.intent in ("compare", "change") or query.difference
+        comparing = query.intent in ("compare", "change", "rate") or query.difference
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         summary = ""
-        if len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
+        if len(founds) > 1 and query.extreme and len(units) == len(founds) and _same_unit(founds):
+            # "哪年最高": the figures side by side, the highest (or lowest, put first) named again
+            pick = founds[0]
+            value, unit = pick.value, pick.unit
+            word = "最高" if query.extreme == "max" else "最低"
+            summary = f"其中{pick.label}{word}的是{scope_name(pick.doc)}，为{fmt(value)}{unit}。"
+        elif len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
             a, b = founds[0], founds[1]
+            if query.base_year and a.doc.year == query.base_year:  # "和2017年比，2019年…": 2017 is the base
+                a, b = b, a
+            base = b
             if query.less:  # "A比B少多少", "比2017年减少多少": how far below B, as a positive figure
+                a, b = b, a
+            elif not query.more and a.value < b.value:  # "A和B差多少": the gap, larger first
                 a, b = b, a
             value = a.value - b.value
             unit = a.unit
-            summary = f"两者的{a.label}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。"
+            what = f"的{a.label}" if a.label == b.label else f"（{a.label}与{b.label}）"
+            summary = f"两者{what}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。"
+            if query.intent == "rate" and base.value:
+                value = (value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                unit = "%"
+                word = "下降" if query.less else "增长"
+                summary = (f"{scope_name((a if base is b else b).doc)}比{scope_name(base.doc)}{word}{fmt(value)}%"
+                           f"（({fmt(a.value)} − {fmt(b.value)}) ÷ {fmt(base.value)}）。")
         elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds) and more <= 0:
             value = sum((f.value for f in founds), founds[0].value * 0)
             unit = founds[0].unit
-            summary = f"以上{founds[0].label.removesuffix('合计')}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。"
+            same = len({f.label for f in founds}) == 1  # else each figure is named by its own sentence above
+            what = founds[0].label.removesuffix('合计') if same else "各项"
+            summary = f"以上{what}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。"
         elif len(founds) > 1:
             sentences.insert(0, "已加载的以下文件都有这一项：")
+        changes = ("增长额", "减少额", "增长率", "减少率")
+        if query.difference and not summary and not any(f.how == "difference" or f.column in changes for f in founds):
+            # "A比B多多少" with one side not found: half an operation is no answer
+            found = "、".join(f"{scope_name(f.doc)}{f.label}" for f in founds)
+            return refusal(query.question, f"问的是两项之差，只找到了其中一项：{found}")
         if more > 0:
             sentences.append("另有更多已加载的文件也有这一项；请在问题中写明单位或年度。")
         if summary:
@@ -374,12 +414,70 @@ def _difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
                  b.facts[:1])
 
 
-def _mentioned_at(question: str, doc: Document) -> tuple[int, int]:
+_NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低\s？?，,。]|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
+_OPERAND_SPLIT = re.compile(r"(?<![增减])比(?!例|重)|较|和|与|跟|同")
+
+
+def _operands_by_document(frame: Frame, scope: Scope) -> dict[str, tuple[Frame, str]]:
+    """"A单位X比B单位Y多多少" over two disclosures: each document's own operand (its unit or year is named
+    in that part), looked up by that part's subject, or by A's when B names none ("2019年X比2017年多")."""
+    if len({d.disclosure_id for d in scope.documents}) < 2:
+        return {}
+    question = frame.question
+    split = _OPERAND_SPLIT.search(question)
+    if not split:
+        return {}
+    a_part, b_part = question[: split.start()], question[split.end():]
+    texts = [_COMPARISON_WORDS.sub(" ", _without_scope(p, scope)) for p in (a_part, b_part)]
+    named = [bool(_NO_SUBJECT.sub("", t)) for t in texts]
+    out = {}
+    for doc in scope.documents:
+        names = [a for a in aliases(doc.unit_name) if a in question] + [f"{doc.scope}{doc.kind}"]
+        names += [f"{doc.year}年"] if doc.year else []
+        side = int(any(n in b_part for n in names) and not all(n in a_part for n in names if n in b_part))
+        own = side if named[side] else 1 - side  # "A和B的X差多少": the subject is named once, for both
+        out[doc.doc_id] = (_operand(frame, texts[own]) if own else frame, texts[own])
+    return out
+
+
+def _previous_year_figure(facts: DocFacts, disclosure: Sequence[DocFacts], query: Frame, text: str) -> Found | None:
+    """A figure of the year before the document's: its 上年 column, else this year's amount less the
+    change the disclosure's prose states for it ("443.50万元，与上年数相比，减少0.8万元" → 444.30)."""
+    found = find_amount(facts, query, text)
+    year = str(facts.doc.year - 1)
+    if found and found.how != "prose" and all(year in f.column or _LAST_YEAR.search(f.column) for f in found.facts):
+        return found
+    current = find_amount(facts, replace(query, years=(facts.doc.year,)), text)
+    if not current or len(current.facts) != 1 or current.unit not in MONEY or not current.value:
+        return None
+    # The change belongs to this figure when the prose states this figure for the change's subject.
+    change = None
+    for other in disclosure:
+        stated = {(norm(f.row_label), f.value) for f in other.prose if f.column == "金额" and f.unit == current.unit}
+        change = next((f for f in other.prose if f.column in ("增长额", "减少额") and f.unit == current.unit
+                       and (norm(f.row_label), current.value) in stated and _AGAINST_LAST_YEAR.search(f.raw_text)), None)
+        if change:
+            break
+    if change is None:
+        return None
+    value = current.value - change.value if change.column == "增长额" else current.value + change.value
+    return Found(facts.doc, current.facts, value, current.unit, current.label, current.column, "previous", (change,))
+
+
+_COMPARISON_WORDS = re.compile(r"(相差|差|多|少|高|低)了?(多少|几)(万元|元|辆|个|人)?|相差|差额|(?<![增减])比(?!例|重)|相比|较")
+_LAST_YEAR = re.compile(r"上年(?!结转|结余)")
+# A change stated against last year ("与上年相比增加", "比2016年减少"), not a name with 增长 in it (商销稳增长).
+_AGAINST_LAST_YEAR = re.compile(r"(比|较|与|同|和)(上年|去年|上一年|20\d{2}\s*年)|同比")
+
+
+def _mentioned_at(frame: Frame, doc: Document) -> tuple[int, int, int]:
     """Where the question names a document's year, then its unit, for ordering comparisons
-    ("2019年比2018年": the 2019 document first, whichever unit name stands before both)."""
-    year = question.find(f"{doc.year}年") if doc.year else -1
+    ("2019年比2018年": the 2019 document first, whichever unit name stands before both); years it
+    does not name (这三年) in order."""
+    question = frame.question
+    year = frame.years.index(doc.year) if doc.year in frame.years else len(frame.years)
     units = [p for p in (question.find(a) for a in aliases(doc.unit_name)) if p >= 0]
-    return (year if year >= 0 else len(question), min(units, default=len(question)))
+    return (year, min(units, default=len(question)), doc.year or 0)
 
 
 def _same_unit(founds: Sequence[Found]) -> bool:

@@ -83,6 +83,12 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         a, b = found.facts[0], found.inputs[0]
         text = (f"{scope_name(doc)}{label}{'多' if found.value >= 0 else '少'}{fmt(abs(value))}{unit}"
                 f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a, doc)}{'' if b.page == a.page else '、' + _where(b, doc)}计算）。")
+    elif found.how == "previous":
+        now, change = found.facts[0], found.inputs[0]
+        op = "−" if change.column == "增长额" else "+"
+        year = f"{doc.year - 1}年" if doc.year else "上年"
+        text = (f"{doc.unit_name}{year}{label}{kind_word}为{shown}（据{scope_name(doc)}文件：本年{fmt(now.value)}{now.unit}，"
+                f"{_where(change, doc)}：“{change.raw_text}”，{fmt(now.value)} {op} {fmt(change.value)}）。")
     elif found.how == "prose":
         text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first, doc)}：“{first.raw_text}”）。"
     else:

@@ -30,11 +30,15 @@ class Frame:
     stage: str | None = None  # 年初预算数 / 全年预算数 / 决算数 when named; else the document's own figure
     years: tuple[int, ...] = ()  # years named (2019年), in question order
     relative_years: tuple[int, ...] = ()  # 今年 0, 去年 -1 …, read against the newest loaded year
+    every_year: bool = False  # 这三年, 历年, 各年: every loaded year of the unit
+    base_year: int | None = None  # the year compared against ("比2017年", "和2017年比")
+    extreme: str | None = None  # "max" (哪年最高) or "min" (最低) over the figures found
     comparing: bool = False  # 比, 增长, 变化: a year named may be the base of a change, not the document's
     kind: str | None = None  # 决算 when named (预算 is every budget's default)
     doc_scope: str | None = None  # 部门 or 单位 when the question says 部门预算/单位决算 …
     difference: bool = False  # 差, 多多少, 少多少: two figures and their difference
     less: bool = False  # 少多少, 减少: the difference is how far below, as a positive figure
+    more: bool = False  # 多多少, 高多少, 增加: how far above (may be negative); neither: the gap
     audit: bool = False  # 有没有不一致: the consistency audit, told in sentences
     never_given: bool = False  # 人均, 执行进度, a person's pay: figures a disclosure never prints
     source: str = "rules"  # "rules", or "llm" when a model's frame passed the checks

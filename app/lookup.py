@@ -22,7 +22,7 @@ from store.models import PROSE, Document, Fact
 TABLE_PRIORITY = ("三公经费表", "机关运行经费表", "支出总表", "收入总表", "收支总表", "一般公共预算支出表",
                   "财政拨款收支总表", "基本支出经济分类表", "项目支出表", "政府性基金支出表", "政府性基金收入表",
                   "国有资本经营表", "其他表", "绩效目标表", PROSE)
-_GENERIC = {"合计", "小计", "总计", "项目", "其他", "金额", "预算数", "本年", "上年"}
+_GENERIC = {"合计", "小计", "总计", "部门合计", "项目", "其他", "金额", "预算数", "本年", "上年"}
 _TOTAL_LABELS = ("合计", "总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计")
 _COUNTERS = {"辆": ("车",), "个": ("个", "机构", "科室", "处室"), "人": ("人", "名"), "名": ("人", "名"),
              "项": ("项",), "家": ("家",), "次": ("次", "批"), "台": ("台",), "平方米": ("面积", "平方米")}
@@ -136,6 +136,16 @@ def default_cell(cells: Sequence[Fact], doc: Document | None) -> Fact:
     return min(cells, key=lambda f: (score(f), cells.index(f)))
 
 
+_PREVIOUS = re.compile(r"20\d{2}|上年(?!结转|结余)")
+
+
+def previous_year(query: Frame, doc: Document | None) -> int | None:
+    """The year before the document's, when that is the year asked (2016 of the 2017 budget)."""
+    if doc and doc.year and doc.year not in query.years and doc.year - 1 in query.years:
+        return doc.year - 1
+    return None
+
+
 def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None = None) -> tuple[list[Fact], str] | None:
     """The cell(s) of the best table that answer: the asked column, else the row's default figure."""
     by_table: dict[str, list[Fact]] = defaultdict(list)
@@ -154,12 +164,18 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
         return (missing, not has_col, not titled, kind not in hinted,
                 TABLE_PRIORITY.index(kind) if kind in TABLE_PRIORITY else 99)
 
+    earlier = previous_year(query, doc)
     for title in sorted(by_table, key=rank):
         rows = _rows(by_table[title])
         chosen: list[Fact] = []
         for cells in rows.values():
+            if earlier:  # 2016 asked of the 2017 document: only its 上年 / 2016 column answers
+                cells = [c for c in cells if _PREVIOUS.search(c.column) and not _CHANGE_COLUMN.search(
+                    c.column.replace("上年", "")) and (str(earlier) in c.column or "上年" in c.column)]
             if query.stage:  # "全年预算数" printed beside the 决算数: that column
                 cells = [c for c in cells if has_stage(c, query.stage)] or cells
+            if not cells:
+                continue
             cells = [c for c in cells if _column_ok(c, query.column)] if query.column else [default_cell(cells, doc)]
             if cells:
                 chosen.append(cells[0])
@@ -217,7 +233,9 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         if picked:
             name = picked[0][0].row_label
             if label in _GENERIC or label in _TOTAL_LABELS:  # "合计" of the 三公经费表 is the 三公经费合计
-                name = table_subject(picked[0][0].table_kind) + name
+                subject = table_subject(picked[0][0].table_kind)
+                # 合计 of the 三公经费表 is the 三公经费合计; 收入总计 names its side already
+                name = subject + name if not re.sub(r"合计|总计|小计|部门|本年|[\s、]", "", name) else name
             return _found(doc, picked[0], name)
     fuzzy = _fuzzy_label(doc_facts, text)
     if fuzzy:

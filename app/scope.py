@@ -37,6 +37,7 @@ class Scope:
     years: tuple[int, ...] = ()
     units: tuple[str, ...] = ()
     refusal: str = ""
+    previous_year: int | None = None  # the year asked is the one before these documents' (their 上年)
 
 
 def aliases(unit_name: str) -> set[str]:
@@ -121,17 +122,27 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
     if years:
         in_years = [d for d in docs if d.year in years]
         if not in_years:
+            later = [d for d in docs if d.year and d.year - 1 in years]
             if frame.comparing and any(d.year for d in docs):
                 in_years = docs  # "比2023年增长多少" is asked of the newer document
+            elif later and len(years) == 1 and strict_units and not frame.is_text:
+                # a figure of 2016 asked, the 2017 document loaded: its 上年 column or stated change may say it
+                return _narrowed(frame, later, tuple(years), units, previous_year=years[0])
             else:
                 have = "、".join(sorted({f"{d.year}年" for d in docs if d.year}))
                 return Scope((), tuple(years), units, f"没有加载{'、'.join(f'{y}年' for y in years)}的文件（已加载：{have}）")
         docs = in_years
+    return _narrowed(frame, docs, tuple(years), units)
+
+
+def _narrowed(frame: Frame, docs: list[Document], years: tuple[int, ...], units: tuple[str, ...],
+              previous_year: int | None = None) -> Scope:
+    """The documents of the kind (决算) and scope (部门/单位) the question names."""
     if frame.kind == "决算" and not any(d.kind == "决算" for d in docs):
-        return Scope((), tuple(years), units, "没有加载决算文件，只有预算文件")
+        return Scope((), years, units, "没有加载决算文件，只有预算文件")
     if frame.doc_scope and any(d.scope == frame.doc_scope for d in docs):
         docs = [d for d in docs if d.scope == frame.doc_scope]
-    return Scope(tuple(docs), tuple(years), units)
+    return Scope(tuple(docs), years, units, previous_year=previous_year)
 
 
 def _named_as(question: str, unit: str) -> str:

@@ -8,7 +8,7 @@ from app.frame import Frame
 from app.lexicon import get_lexicon
 
 # Questions about people and places: budget disclosures name neither.
-_WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话|联系方式")
+_WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话(?:号码)?(?:是|多少号)|联系电话|联系方式")
 _REASON = re.compile(r"原因|为什么|为何|怎么回事|干什么用|做什么用|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
@@ -27,15 +27,22 @@ _COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:�
 _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|折合(万元|元|亿元)|(万元|元|亿元)[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 _YEAR = re.compile(r"(20\d{2})\s*年")
+# "2017—2019年", "2017年到2019年", "2017、2018、2019年": every year of the span or list
+_YEAR_SPAN = re.compile(r"(20\d{2})\s*年?度?\s*(?:—|–|-|~|～|至|到)\s*(20\d{2})\s*年")
+_YEAR_LISTED = re.compile(r"(20\d{2})\s*年?\s*(?=[、和与及,，]\s*20\d{2})")
+_EVERY_YEAR = re.compile(r"[这近]?[两三四五几]年(?:里|中|来|间|内|当中)?(?!度)(?=.*(?:哪|合计|加起来|一共|总共|最|分别|各))|历年|各年|每年|逐年")
+_BASE_YEAR = re.compile(r"(?:比|较)\s*(20\d{2})\s*年|(?:和|与|跟|同)\s*(20\d{2})\s*年度?(?:相比|比较|比|对比)")
+_EXTREME = re.compile(r"最(?:(?P<max>高|多|大)|(?P<min>低|少|小))(?!生活|工资|限|额|保障)")  # not 最低生活保障
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "明年": 1, "去年": -1, "上年": -1, "前年": -2}
 _COMPARING = re.compile(r"比|较|相比|增长|增加|减少|下降|变化")
 _DIFFERENCE = re.compile(r"差|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少")
+_MORE = re.compile(r"多多少|多了多少|高多少|多几|增加|增长|上升|提高")
 _LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
 _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
-                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部)[^，。？?]{0,4}"
-                          r"(工资|收入|薪|奖金)")
+                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部|科员|职员|"
+                          r"(一|每)(名|位|个)[\u4e00-\u9fff]{1,4})[^，。？?]{0,4}(工资|收入|薪|奖金)")
 
 
 def intent_of(question: str) -> str:
@@ -74,17 +81,40 @@ def understand(question: str) -> Frame:
         total=bool(re.search(r"一共|合计|总共|总计|加起来|总额|共计|总数", q)),
         table_kinds=tuple(lex.table_kinds_for(q)),
         stage=next((name for word, name in _STAGES if word.search(q)), None),
-        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q))),
+        years=_years(q),
         relative_years=tuple(dict.fromkeys(offset for word, offset in _RELATIVE_YEARS.items()
                                            if word in q and not re.search(rf"比{word}|较{word}|{word}结转", q))),
         comparing=bool(_COMPARING.search(q)),
+        every_year=bool(_EVERY_YEAR.search(q)),
+        base_year=next((int(y) for m in _BASE_YEAR.finditer(q) for y in m.groups() if y), None),
+        extreme=_extreme(q),
         kind="决算" if "决算" in q else None,
         doc_scope=_doc_scope(q),
         difference=bool(_DIFFERENCE.search(q)),
         less=bool(_LESS.search(q)),
+        more=bool(_MORE.search(q)),
         audit=bool(_AUDIT.search(q)),
         never_given=bool(_NEVER_GIVEN.search(q)),
     )
+
+
+def _years(question: str) -> tuple[int, ...]:
+    """The years named, spans and lists spelled out, in question order."""
+    found: list[tuple[int, int]] = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(question)]
+    found += [(m.start(), int(m.group(1))) for m in _YEAR_LISTED.finditer(question)]
+    for m in _YEAR_SPAN.finditer(question):
+        first, last = sorted((int(m.group(1)), int(m.group(2))))
+        if last - first <= 10:
+            found += [(m.start(), y) for y in range(first, last + 1)]
+    return tuple(dict.fromkeys(y for _, y in sorted(found, key=lambda p: p[0])))
+
+
+def _extreme(question: str) -> str | None:
+    """max or min when the question asks which figure is the highest or lowest (哪年最高, 哪个最少)."""
+    m = _EXTREME.search(question)
+    if not m:
+        return None
+    return "max" if m.group("max") else "min"
 
 
 def _doc_scope(question: str) -> str | None:

@@ -274,6 +274,10 @@ def _quoted(text: str) -> str:
 def _derive(m: Mention, cited: Sequence[Fact]) -> str:
     """One explicit operation over cited facts that gives the number: sum, difference, share."""
     facts = [f for f in cited if f.unit not in ("%",)][:MAX_DERIVATION_INPUTS]
+    if len(facts) > 2 and len({f.unit for f in facts}) == 1 and m.unit != "%":
+        # "三年合计": every cited figure added up
+        if equal_figures(m.value, m.unit, sum((f.value for f in facts), Decimal(0)), facts[0].unit):
+            return "derived:sum:" + "+".join(f.fact_id for f in facts)
     for a, b in permutations(facts, 2):
         if a.unit != b.unit and not (a.unit in ("元", "万元", "亿元") and b.unit in ("元", "万元", "亿元")):
             continue
@@ -282,6 +286,9 @@ def _derive(m: Mention, cited: Sequence[Fact]) -> str:
             share = a.value / bv * 100
             if equal_figures(m.value, "%", share.quantize(Decimal("0.01")), "%"):
                 return f"derived:share:{a.fact_id}/{b.fact_id}"
+            rate = (a.value - bv) / bv * 100  # "比2017年增长46.25%": the change over the base
+            if equal_figures(m.value, "%", abs(rate).quantize(Decimal("0.01")), "%"):
+                return f"derived:rate:{a.fact_id}/{b.fact_id}"
             continue
         if equal_figures(m.value, m.unit, a.value + bv, a.unit) and a.fact_id < b.fact_id:
             return f"derived:sum:{a.fact_id}+{b.fact_id}"

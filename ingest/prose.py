@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from ingest.facts import fact_id
@@ -23,6 +24,8 @@ _COUNT_VERBS = ("设", "设有", "有", "共有", "配备", "拥有", "下设", 
 _NOUN_AFTER = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?=[，,。；;：:（(、]|包括|分别|其中|$)")
 _ENUM = re.compile(r"[（(][一二三四五六七八九十]{1,3}[)）]")
 _CHANGE_ONLY = re.compile(r"^(?:增长|增加|减少|下降|降低|上升|提高)$")  # "与上年相比，增加…": no subject of its own
+_UNCHANGED = re.compile(r"(?:与|和|同|较|比)(?:上年|去年|上一年度?|20\d{2}\s*年度?)(?:预算数?|决算数?|数)?(?:相比)?[，,]?"
+                        r"(?:相同|一致|持平|没有变化|无变化|未变|不变)")
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -90,6 +93,7 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
         if para.headings != under:
             under, topic = para.headings, ""
         para_subject = ""  # a change in the next sentence ("与上年相比，增加…") is this sentence's subject's
+        last_amount: Fact | None = None
         for s_index, sentence in enumerate(sentences(para.text)):
             first_subject = last_subject = ""
             figures: list[Figure] = [f for f in find_figures(sentence) if f.amount.unit]
@@ -148,8 +152,23 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                         flags=("prose",),
                     )
                 )
+                if column == "金额" and unit in MONEY:
+                    gap = sentence[fig.end: figures[f_index + 1].start if f_index + 1 < len(figures) else len(sentence)]
+                    if _UNCHANGED.search(gap):  # "公务接待费1.00万元,与上年预算数相同;…"
+                        facts.append(_unchanged(facts[-1], sentence, (p_index, s_index, f_index)))
             facts += _stated_none(doc_id, para, sentence, (p_index, s_index))
+            if not figures and _UNCHANGED.match(sentence) and last_amount:
+                # "…3,123.68万元。与上年数一致。": the previous sentence's last amount did not change
+                facts.append(_unchanged(last_amount, f"{last_amount.raw_text}{sentence}", (p_index, s_index, 0)))
+            mine = [f for f in facts[-2 * len(figures) - 2:] if f.raw_text == sentence] if figures else []
+            last_amount = mine[-1] if mine and mine[-1].column == "金额" and mine[-1].unit in MONEY else None
     return facts
+
+
+def _unchanged(amount: Fact, sentence: str, where: tuple[int, ...]) -> Fact:
+    """A change of nought for an amount the text says is the same as last year's."""
+    return replace(amount, fact_id=fact_id(amount.doc_id, "same", amount.page, *where), column="增长额",
+                   value=Decimal(0), raw_text=sentence, flags=("prose", "stated_unchanged"))
 
 
 def _stated_none(doc_id: str, para: Paragraph, sentence: str, where: tuple[int, int]) -> list[Fact]:

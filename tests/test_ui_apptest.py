@@ -91,7 +91,7 @@ def test_sidebar_lists_the_loaded_document(app: AppTest) -> None:
     sidebar = _texts(app.sidebar.markdown)
     assert UNIT in sidebar
     assert "2024年 · 单位预算" in sidebar
-    assert "34页 · 19张表 · 1005个数字" in _texts(app.sidebar.caption)
+    assert "34页 · 19张表 · 1010个数字" in _texts(app.sidebar.caption)
     assert app.sidebar.subheader[1].value == "② 已加载的文件（1）"
 
 
@@ -305,7 +305,7 @@ def test_upload_reports_each_file_and_goes_on(tmp_path: Path) -> None:
         assert [o.status for o in outcomes] == ["failed", "failed", "ingested", "skipped"]
         assert outcomes[0].message == "说明.pdf：不是PDF文件，请上传预算/决算公开的PDF"
         assert outcomes[1].message == "半截.pdf：PDF文件已损坏或不完整，请重新下载后再上传"
-        assert outcomes[2].message == "xinzhou.pdf：已加载 — 忻州市商务局 · 2024年 · 单位预算，34页 · 19张表 · 1005个数字"
+        assert outcomes[2].message == "xinzhou.pdf：已加载 — 忻州市商务局 · 2024年 · 单位预算，34页 · 19张表 · 1010个数字"
         assert outcomes[3].message.startswith("xinzhou副本.pdf：已经加载过")
         assert (2, "xinzhou.pdf", 34, 34) in seen  # per-page progress of the good file
         assert [d.unit_name for d in service.documents()] == [UNIT]
@@ -342,7 +342,7 @@ def test_upload_and_remove_in_the_page(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_facts_tab_filters_and_downloads(app: AppTest) -> None:
-    assert len(app.dataframe[0].value) == 1005
+    assert len(app.dataframe[0].value) == 1010
     app.text_input(key="facts_text").set_value("公务接待费").run()
     table = app.dataframe[0].value
     assert set(table["行"]) == {"公务接待费"} and "1.00" in set(table["数值"])

@@ -143,7 +143,7 @@ def _ask(page, question: str):
 def test_first_visit_shows_documents_and_example_questions(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     _visible(sidebar.get_by_text("2024年 · 单位预算").first)
-    _visible(sidebar.get_by_text("34页 · 19张表 · 1005个数字"))
+    _visible(sidebar.get_by_text("34页 · 19张表 · 1010个数字"))
     for q in ("公务接待费是多少？", "三公经费指什么？"):
         page.get_by_role("button", name=q, exact=True).wait_for()
     _settle(page)

@@ -1,0 +1,92 @@
+"""Several years and several units loaded together: spans of years, the highest year, sums over years,
+a rate between two years, last year's figure from this year's document, and two-sided differences."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from app.service import Service
+from app.settings import Settings
+from app.understand import understand
+from store.embedders import NgramEmbedder
+from store.vectors import InMemoryIndex
+from tests.conftest import SHARED, XINZHOU, shared_sample
+
+
+@pytest.mark.parametrize("question, years, every, base, extreme", [
+    ("江苏省政协办公厅2017—2019年三公经费加起来一共多少", (2017, 2018, 2019), False, None, None),
+    ("2017、2018、2019年三公经费哪年最高", (2017, 2018, 2019), False, None, "max"),
+    ("省政协办公厅2017年到2019年政府采购预算合计多少", (2017, 2018, 2019), False, None, None),
+    ("这三年里机关运行经费最低的是哪一年", (), True, None, "min"),
+    ("和2017年比，2019年退休费减少了多少", (2017, 2019), False, 2017, None),
+    ("2019年收入总计比2017年增长了百分之几", (2019, 2017), False, 2017, None),
+    ("城市最低生活保障支出是多少", (), False, None, None),  # 最低 of a name is no superlative
+])
+def test_the_frame_reads_spans_lists_bases_and_superlatives(question, years, every, base, extreme):
+    frame = understand(question)
+    assert (frame.years, frame.every_year, frame.base_year, frame.extreme) == (years, every, base, extreme)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Service:
+    jiangsu = SHARED / "jiangsu"
+    if not jiangsu.exists():
+        pytest.skip(f"{jiangsu} is absent: the real samples live in ../shared, outside this repo")
+    files = [*sorted(jiangsu.glob("*.pdf")), XINZHOU, shared_sample("putuo_gov_office_2025_budget"),
+             shared_sample("putuo_commerce_2025_budget"), shared_sample("putuo_social_work_dept_2024_final")]
+    svc = Service(Settings(home=tmp_path_factory.mktemp("multiyear")), vectors=InMemoryIndex(NgramEmbedder()))
+    assert all(r.status == "ingested" for r in svc.ingest(files))
+    return svc
+
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("question, value, says", [
+    # 676.10 + 675.10 + 660.10, the 三公 subtotals of the three tables files
+    ("江苏省政协办公厅2017—2019年三年三公经费预算加起来一共多少？", "2011.30", "合计2011.30万元"),
+    ("2017、2018、2019年省政协办公厅三公经费哪年最高，是多少", "676.10", "最高的是江苏省政协办公厅2017年"),
+    ("省政协办公厅这三年里机关运行经费最低的是哪一年，是多少？", "1115.85", "最低的是江苏省政协办公厅2018年"),
+    ("和2017年比，2019年省政协办公厅的退休费减少了多少", "621.99", "相差621.99万元"),  # 1,329.42 − 707.43
+    ("省政协办公厅2019年收入总计比2017年增长了百分之几？", "46.25", "增长46.25%"),  # 13,377.11 ÷ 9,146.79 − 1
+])
+def test_figures_over_the_loaded_years(service, question, value, says):
+    answer = service.ask(question)
+    assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+    assert says in answer.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("2016年省政协办公厅公务接待费预算是多少？", "444.30"),  # 2017 prose: 443.50, 与上年数相比，减少0.8
+    ("2016年政协办公厅住房保障支出预算多少", "627.20"),  # 1,093.52, 与上年相比增加466.32
+    ("江苏省政协办公厅2016年项目支出预算是多少？", "3123.68"),  # 3,123.68。与上年数一致
+    ("忻州商务局2023年三公经费预算是多少", "10.00"),  # 预算10.00万元与2023年预算数相同
+])
+def test_last_years_figure_from_this_years_document(service, question, value):
+    answer = service.ask(question)
+    assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+    assert "据" in answer.answer and "文件" in answer.answer  # says which document it was derived from
+
+
+def test_a_name_with_growth_in_it_is_no_stated_change(service):
+    # "支持商销稳增长30.00万" names a project; 2024 is not printed for the 专项
+    assert service.ask("普陀区商务委生命健康专项2024年安排了多少").status == "refused"
+
+
+def test_a_difference_of_two_units_uses_each_sides_own_figure(service):
+    answer = service.ask("江苏省政协办公厅2019年的三公经费和普陀区政府办2025年的三公经费差多少？")
+    assert (answer.status, answer.value) == ("verified", Decimal("207.40")), answer.answer  # 867.50 − 660.10
+    more = service.ask("忻州市商务局2024年机关运行经费比普陀区社会工作部2024年多多少")
+    assert (more.status, more.value) == ("verified", Decimal("103.00")), more.answer  # 113.23 − 10.23
+
+
+def test_half_a_difference_is_refused_never_verified(service):
+    answer = service.ask("忻州市商务局2024年机关运行经费比上海市普陀区商务委员会2025年的房租多多少")
+    assert answer.status == "refused" and "只找到了其中一项" in answer.answer, answer.answer
+
+
+def test_the_highest_of_many_units_comes_first(service):
+    answer = service.ask("三家单位里出国经费最多的是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("839.00")), answer.answer
