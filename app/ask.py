@@ -11,6 +11,7 @@ from app import align
 from app.answer import Answer, Citation, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
 from app.frame import Frame
+from app.frame_llm import llm_frame
 from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm
@@ -35,13 +36,14 @@ class Asker:
     """Answers questions over one fact store and vector index."""
 
     def __init__(self, store: FactStore, vectors: Callable[[], VectorIndex | None], llm=None,
-                 llm_timeout: float = 30.0) -> None:
+                 llm_timeout: float = 30.0, frame_model=None) -> None:
         self.store = store
         self._vectors = vectors
         self._doc_facts: dict[str, DocFacts] = {}
         self._doc_chunks: dict[str, list[Chunk]] = {}
         self.llm = llm  # a LangChain chat model, or None for the offline composer alone
         self.llm_timeout = llm_timeout
+        self.frame_model = frame_model  # a chat model that may parse questions into frames, or None
 
     def doc_facts(self, doc: Document) -> DocFacts:
         """A document's facts, indexed once and kept (the store is append-only per doc_id)."""
@@ -65,8 +67,16 @@ class Asker:
             self._doc_chunks.clear()
 
     def ask(self, question: str, doc_hint: str | None = None) -> Answer:
-        """Answer one question offline; refuse rather than guess."""
+        """Answer one question; refuse rather than guess."""
         query = understand(question)
+        if self.frame_model is not None:  # the model may read the question; its frame is checked first
+            query, note = llm_frame(self.frame_model, query, self.llm_timeout)
+            if note:
+                answer = self._answer(question, query, doc_hint)
+                return replace(answer, notes=(*answer.notes, note))
+        return self._answer(question, query, doc_hint)
+
+    def _answer(self, question: str, query: Frame, doc_hint: str | None) -> Answer:
         documents = self.store.documents()
         scope = resolve(query, documents, doc_hint, strict_units=not query.is_text)
         if scope.refusal:

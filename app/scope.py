@@ -88,7 +88,9 @@ def _initials(core: str) -> set[str]:
 def mentioned_years(frame: Frame, documents: Sequence[Document]) -> list[int]:
     """Years the question names, with 今年/去年 read against the newest loaded year."""
     years = list(frame.years)
-    latest = max((d.year for d in documents if d.year), default=None)
+    # 今年 is the year the newest document is read in: a budget's own year, the year after a 决算's
+    # (the 2024 决算 is "去年的决算" in 2025)
+    latest = max((d.year + (d.kind == "决算") for d in documents if d.year), default=None)
     if latest:
         years += [latest + offset for offset in frame.relative_years]
     return list(dict.fromkeys(years))

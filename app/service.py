@@ -36,8 +36,9 @@ class Service:
         self.facts_store = FactStore(self.settings.db_path)
         self._vectors = vectors
         self._conversations: dict[str, str] = {}
-        self.asker = Asker(self.facts_store, lambda: self.vectors, make_chat_model(self.settings.llm),
-                           self.settings.llm_timeout)
+        model = make_chat_model(self.settings.llm)
+        self.asker = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
+                           frame_model=model if self.settings.llm_frames else None)
 
     @property
     def vectors(self) -> VectorIndex:
