@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -338,6 +339,34 @@ def audit(
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "rounding", "warning")}
     out.print(f"{len(findings)} findings: {counts['error']} error, {counts['rounding']} rounding, "
               f"{counts['warning']} warning")
+
+
+@app.command()
+def doctor(
+    home: HomeOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="fix what is found (takes the data folder's write lock)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the data folder after a crash: half-written documents, orphan vectors, stray copies."""
+    service = _service(home)
+    findings = service.doctor(repair=repair)
+    service.close()
+    if as_json:
+        print(json.dumps({"repaired": repair, "findings": [dataclasses.asdict(f) for f in findings]}, ensure_ascii=False))
+    elif not findings:
+        out.print("数据文件夹完好：没有未完成的写入、孤立的向量或残留文件。")
+    else:
+        table = _folding_table("问题", "doc_id", "说明")
+        for f in findings:
+            table.add_row(f.what, f.doc_id[:12], f.detail)
+        out.print(table)
+        fixable = [f for f in findings if f.what != "missing_pdf"]
+        if fixable:
+            out.print(f"已修复 {len(fixable)} 项。" if repair else f"{len(fixable)} 项可以修复（上表说明修复会做什么）："
+                      "budgetqa doctor --repair")
+    # exit 1 when something is (still) wrong, so scripts can tell
+    if any(f.what != "missing_pdf" for f in findings) and not repair:
+        raise typer.Exit(1)
 
 
 @app.command()

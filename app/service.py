@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from app.answer import Answer, refusal
 from app.ask import Asker
+from app.doctor import Finding, check
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
 from app.verify import Evidence, verify
@@ -18,6 +21,7 @@ from ingest.pipeline import IngestReport, ingest_many, parse_file, pdf_paths
 from store.embedders import make_embedder
 from store.errors import BudgetQAError
 from store.facts import FactStore
+from store.lock import writer_lock
 from store.models import Document, Fact
 from store.vectors import ChromaIndex, VectorIndex
 
@@ -35,6 +39,9 @@ class Service:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.facts_store = FactStore(self.settings.db_path)
         self._vectors = vectors
+        self._own_vectors = vectors is None  # opened here, so reopened here when another process writes
+        self._generation = self.facts_store.generation()
+        self.repaired: list[Finding] = []  # what the last write repaired of an earlier crash
         self._conversations: dict[str, str] = {}
         model = make_chat_model(self.settings.llm)
         self.asker = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
@@ -46,6 +53,17 @@ class Service:
         if self._vectors is None:
             self._vectors = ChromaIndex(self.settings.vectors_path, make_embedder(self.settings.embedder))
         return self._vectors
+
+    def follow_writers(self) -> None:
+        """Reopen the indexes when another process (a CLI ingest, another chat) has written since."""
+        generation = self.facts_store.generation()
+        if generation == self._generation:
+            return
+        self._generation = generation
+        if self._own_vectors and self._vectors is not None:
+            self._vectors.close()  # Chroma caches a stale index per folder until its client closes
+            self._vectors = None
+        self.asker.forget()
 
     def _parser(self):
         """parse_file itself, or the same in a child process under the settings' limits."""
@@ -67,12 +85,37 @@ class Service:
                progress: Callable[[Path, int, int], None] | None = None) -> Iterator[IngestReport]:
         """Ingest files and folders; yields one report per file as it finishes."""
         files = list(pdf_paths(paths))
-        for report in ingest_many(files, self.facts_store, self.vectors, force,
-                                  workers or self.settings.workers, progress, self._parser()):
-            if report.status == "ingested" and report.document:
-                self._archive(Path(report.path), report.document.doc_id)
-            yield report
+        with self._writer():
+            for report in ingest_many(files, self.facts_store, self.vectors, force,
+                                      workers or self.settings.workers, progress, self._parser(), self._archive):
+                if report.status == "skipped" and report.document and not self.pdf_path(report.document.doc_id):
+                    self._archive(Path(report.path), report.document.doc_id)  # a copy a crash left unmade
+                yield report
         self.asker.forget()
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """The data folder's write lock, held for one ingest, removal or correction; repairs first."""
+        def waiting(message: str) -> None:
+            print(message, file=sys.stderr)
+
+        with writer_lock(self.settings.home, self.settings.lock_timeout, waiting):
+            if self.facts_store.pending():  # a writer before this one stopped half-way
+                self.repaired = self.doctor(repair=True, locked=True)
+            try:
+                yield
+            finally:
+                self._generation = self.facts_store.generation()  # our own writes need no reopening
+
+    def doctor(self, repair: bool = False, locked: bool = False) -> list[Finding]:
+        """What a crashed writer left inconsistent across the stores; with repair, fixed."""
+        if repair and not locked:
+            with writer_lock(self.settings.home, self.settings.lock_timeout):
+                return self.doctor(repair=True, locked=True)
+        found = check(self.facts_store, self.vectors, self.settings.pdfs_path, repair)
+        if repair and found:
+            self.asker.forget()
+        return found
 
     def _archive(self, path: Path, doc_id: str) -> None:
         # A copy of the PDF by its sha256, so sources can show the page even after the original moves.
@@ -123,19 +166,23 @@ class Service:
             raise BudgetQAError(f"{doc}: {found} match; give a doc_id (or its first characters) from `budgetqa docs`")
         if kind not in (None, "预算", "决算") or scope not in (None, "部门", "单位"):
             raise BudgetQAError(f"kind must be 预算 or 决算 and scope 部门 or 单位 (got {kind!r}, {scope!r})")
-        updated = self.facts_store.set_identity(chosen[0].doc_id, unit_name=unit_name, year=year, kind=kind,
-                                                scope=scope)
+        with self._writer():
+            updated = self.facts_store.set_identity(chosen[0].doc_id, unit_name=unit_name, year=year, kind=kind,
+                                                    scope=scope)
         self.asker.forget(updated.doc_id)
         return updated
 
     def remove(self, doc_id: str) -> bool:
-        """Remove a document from both stores."""
-        self.vectors.delete_document(doc_id)
-        self.asker.forget(doc_id)
-        removed = self.facts_store.remove_document(doc_id)
-        archived = self.pdf_path(doc_id)
-        if archived:
-            archived.unlink()
+        """Remove a document from every store."""
+        with self._writer():
+            self.facts_store.mark_pending(doc_id, "")  # a crash in between: doctor removes the rest
+            removed = self.facts_store.remove_document(doc_id)
+            self.vectors.delete_document(doc_id)
+            self.asker.forget(doc_id)
+            archived = self.pdf_path(doc_id)
+            if archived:
+                archived.unlink()
+            self.facts_store.clear_pending(doc_id)
         return removed
 
     def ask(self, question: str, doc: str | None = None, conversation: str | None = None) -> Answer:
@@ -159,6 +206,7 @@ class Service:
             return refusal(question, "请输入一个问题，例如“三公经费是多少？”")
         if len(question) > MAX_QUESTION_CHARS:
             return refusal(question[:80] + "…", f"问题太长（{len(question)}字），请缩短到{MAX_QUESTION_CHARS}字以内，一次问一件事")
+        self.follow_writers()
         answer = self.asker.ask(question, doc)
         if assumed:
             answer = replace(answer, notes=(assumed, *answer.notes))

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, gt=0, description="seconds the LLM may take before the offline answer is used")
     llm_frames: bool = Field(True, description="let the configured LLM parse questions (its frame is checked "
                                                "against the question; the rule parser is the fallback)")
+    lock_timeout: float = Field(120.0, gt=0, description="seconds a writer waits for another one on the data folder")
     # Each PDF is read in a child process under these limits (a hostile file cannot take the service down).
     sandbox: bool = Field(True, description="read each PDF in a child process with the limits below")
     parse_memory_mb: int = Field(2048, ge=256, description="address space one PDF may use while read")

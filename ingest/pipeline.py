@@ -128,10 +128,18 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
     return Parsed(document, tuple(facts), tuple(chunks), time.perf_counter() - started)
 
 
-def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex) -> None:
-    """Write a parsed document to the vector index and the fact store; on failure restore both."""
+Archiver = Callable[[Path, str], None]  # (source PDF, doc_id): keep a copy of the PDF
+
+
+def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex, source: Path | None = None,
+                 archive: Archiver | None = None) -> None:
+    """Write a parsed document to the vector index, the fact store and the PDF archive; on failure restore.
+
+    A pending mark spans the three writes: a process killed in between leaves it for `doctor --repair`
+    (run by the next writer), which finishes or undoes the document."""
     doc_id = parsed.document.doc_id
     previous = facts_store.chunks(doc_id) if facts_store.has_document(doc_id) else []
+    facts_store.mark_pending(doc_id, str(source or ""))
     try:
         vectors.delete_document(doc_id)
         vectors.add(parsed.chunks)
@@ -141,14 +149,19 @@ def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex) -
         vectors.delete_document(doc_id)
         if previous:
             vectors.add(previous)
+        facts_store.clear_pending(doc_id)
         raise
+    if archive and source:
+        archive(source, doc_id)
+    facts_store.clear_pending(doc_id)
 
 
 Parser = Callable[..., Parsed]  # (path, progress, doc_id) → Parsed: parse_file, or ingest.sandbox.parse_sandboxed
 
 
 def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force: bool = False,
-                progress: ProgressFn | None = None, parse: Parser = parse_file) -> IngestReport:
+                progress: ProgressFn | None = None, parse: Parser = parse_file,
+                archive: Archiver | None = None) -> IngestReport:
     """Ingest one file; idempotent by sha256 unless force; bad input becomes a failed report."""
     started = time.perf_counter()
     try:
@@ -158,7 +171,7 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
             return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
                                 "duplicate")
         parsed = parse(Path(path), progress, doc_id or None)
-        store_parsed(parsed, facts_store, vectors)
+        store_parsed(parsed, facts_store, vectors, Path(path), archive)
     except BadInputError as exc:
         return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
     return IngestReport(str(path), "ingested", parsed.document, time.perf_counter() - started,
@@ -184,14 +197,14 @@ def _parse_worker(path: str, parse: Parser = parse_file) -> Parsed | BadInputErr
 
 def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex, force: bool = False,
                 workers: int = 1, progress: Callable[[Path, int, int], None] | None = None,
-                parse: Parser = parse_file) -> Iterator[IngestReport]:
+                parse: Parser = parse_file, archive: Archiver | None = None) -> Iterator[IngestReport]:
     """Ingest files in order (workers=1) or parse them in parallel and store as each finishes.
 
     With a sandboxed parser each file already has its own process, so threads wait on them in parallel."""
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             yield ingest_file(path, facts_store, vectors, force,
-                              (lambda d, t, p=path: progress(p, d, t)) if progress else None, parse)
+                              (lambda d, t, p=path: progress(p, d, t)) if progress else None, parse, archive)
         return
     todo = []
     for path in paths:
@@ -211,6 +224,6 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
             if isinstance(result, BadInputError):
                 yield IngestReport(str(path), "failed", None, 0.0, result.reason, result.code)
                 continue
-            store_parsed(result, facts_store, vectors)
+            store_parsed(result, facts_store, vectors, path, archive)
             yield IngestReport(str(path), "ingested", replace(result.document), result.seconds,
                                warnings=result.document.warnings)

@@ -129,8 +129,14 @@ def m004_page_labels(conn: sqlite3.Connection) -> None:
     _run(conn, ["ALTER TABLE documents ADD COLUMN page_labels TEXT NOT NULL DEFAULT '[]'"])
 
 
+def m005_pending_writes(conn: sqlite3.Connection) -> None:
+    """A mark per document a writer has started on (cleared when vectors, facts and PDF copy are done)."""
+    _run(conn, ["CREATE TABLE pending (doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, started_at REAL NOT NULL)"])
+
+
 # Append only: a migration, once released, never changes; a schema change is a new function.
-MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity, m004_page_labels]
+MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity, m004_page_labels,
+                               m005_pending_writes]
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -93,6 +94,27 @@ class FactStore:
                 (key, value),
             )
 
+    def generation(self) -> int:
+        """A number every write to the documents raises: readers that saw another one reopen their indexes."""
+        return int(self.get_setting(_GENERATION, "0") or 0)
+
+    # -- pending writes ----------------------------------------------------------------------
+
+    def mark_pending(self, doc_id: str, source: str) -> None:
+        """Record that a writer has started on a document (before it touches the vector index)."""
+        with self._writing():
+            self.conn.execute("INSERT OR REPLACE INTO pending (doc_id, source, started_at) VALUES (?, ?, ?)",
+                              (doc_id, source, time.time()))
+
+    def clear_pending(self, doc_id: str) -> None:
+        """The writer finished (or undid) the document in every store."""
+        with self._writing():
+            self.conn.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+
+    def pending(self) -> list[tuple[str, str]]:
+        """(doc_id, source path) of writes begun and never finished."""
+        return [(r[0], r[1]) for r in self._read("SELECT doc_id, source FROM pending ORDER BY started_at")]
+
     def schema_version(self) -> int:
         """How many schema migrations this store has had applied."""
         with self._lock:
@@ -124,6 +146,7 @@ class FactStore:
                 )
         with self._writing():
             conn = self.conn
+            _bump(conn)
             # Cascades to facts and chunks; the chunks trigger removes their FTS rows.
             conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
             conn.execute(
@@ -176,6 +199,7 @@ class FactStore:
             warnings=tuple(w for w in doc.warnings if not w.startswith(IDENTITY_WARNING)),
         )
         with self._writing():
+            _bump(self.conn)
             self.conn.execute(
                 "UPDATE documents SET unit_name = ?, year = ?, kind = ?, scope = ?, identity_source = ?, "
                 "warnings = ?, disclosure_id = ? WHERE doc_id = ?",
@@ -187,6 +211,7 @@ class FactStore:
     def remove_document(self, doc_id: str) -> bool:
         """Delete a document with its facts and chunks; False if it was not stored."""
         with self._writing():
+            _bump(self.conn)
             cur = self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             return cur.rowcount > 0
 
@@ -283,6 +308,15 @@ class FactStore:
             total = int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
             self._stats = (version, lexical.IndexStats(total))
         return self._stats[1]
+
+
+_GENERATION = "generation"
+
+
+def _bump(conn: sqlite3.Connection) -> None:
+    """Raise the store's generation inside the writer's transaction."""
+    conn.execute("INSERT INTO index_settings (key, value) VALUES (?, '1') "
+                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (_GENERATION,))
 
 
 def _json(value: Any) -> str:

@@ -38,6 +38,10 @@ class VectorIndex(Protocol):
         """How many chunks are stored."""
         ...
 
+    def doc_ids(self) -> set[str]:
+        """The documents that have vectors (for repair after a crash)."""
+        ...
+
     def close(self) -> None:
         """Release files; reopen to see what another process wrote since opening."""
         ...
@@ -142,6 +146,10 @@ class InMemoryIndex:
         """Number of stored chunks."""
         return len(self._ids)
 
+    def doc_ids(self) -> set[str]:
+        """The documents that have vectors here."""
+        return set(self._docs)
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -228,6 +236,18 @@ class ChromaIndex:
     def count(self) -> int:
         """Number of stored chunks in this embedder's collection."""
         return int(self._col.count())
+
+    def doc_ids(self) -> set[str]:
+        """The documents that have vectors in this collection (read in pages: a repair-time scan)."""
+        out: set[str] = set()
+        step = 5000
+        try:
+            for offset in range(0, self.count(), step):
+                got = self._col.get(include=["metadatas"], limit=step, offset=offset)
+                out |= {str(m.get("doc_id")) for m in got.get("metadatas") or [] if m}
+        except Exception as exc:
+            raise StoreError(f"{self.path}: could not list the documents of {self.name}: {exc}") from exc
+        return out
 
     def close(self) -> None:
         """Release Chroma's process-wide handle on this folder (it caches one per path)."""
