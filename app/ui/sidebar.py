@@ -38,10 +38,11 @@ def render() -> Sidebar:
     upload_box, docs_box, scope_box = bar.container(), bar.container(), bar.container()
     settings_box = bar.expander("设置", expanded=False, icon=":material/settings:")
     try:
-        default_home = str(settings_for().home)  # BUDGETQA_HOME, else the per-user data folder
-        home = settings_box.text_input("数据文件夹", value=default_home, key="home",
-                                       help="加载的文件和数字都保存在这个文件夹里；换一个文件夹就是另一套数据。")
-        service, problem = service_for(settings_for(home.strip() or default_home))
+        # The data folder is the server's (BUDGETQA_HOME, or `budgetqa ui --home`), never a browser user's
+        # choice: a box here would let anyone create or open data folders anywhere on the server.
+        settings = settings_for()
+        settings_box.caption(f"数据文件夹：{settings.home}（由服务器设置，BUDGETQA_HOME）")
+        service, problem = service_for(settings)
     except (BudgetQAError, ValueError) as exc:  # a bad BUDGETQA_* value or an unusable folder
         st.error(f"无法打开数据：{exc}", icon=":material/error:")
         st.stop()

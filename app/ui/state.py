@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,9 +11,9 @@ from app.service import Service
 from app.settings import Settings, load_settings
 
 
-def settings_for(home: str | None = None) -> Settings:
-    """Settings from BUDGETQA_* variables, with the data folder the page chose on top."""
-    return load_settings(home=Path(home).expanduser() if home else None)
+def settings_for() -> Settings:
+    """Settings from the server's BUDGETQA_* variables (the data folder included)."""
+    return load_settings()
 
 
 @st.cache_resource(show_spinner="正在打开数据文件夹…")
