@@ -15,6 +15,7 @@ from app.frame_llm import llm_frame
 from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm
+from app.mentions import equal_figures
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import understand
@@ -460,20 +461,24 @@ def _previous_year_figure(facts: DocFacts, disclosure: Sequence[DocFacts], query
     current = find_amount(facts, replace(query, years=(facts.doc.year,)), text)
     if not current or len(current.facts) != 1 or current.unit not in MONEY or not current.value:
         return None
-    # The change belongs to this figure when the prose states this figure for the change's subject.
-    change = None
+    # The change belongs to this figure when the prose states this figure (in any unit: the tables may
+    # print 元 and the prose 万元) for the change's subject; the sum is then taken in the prose's unit.
     for other in disclosure:
-        stated = {(norm(f.row_label), f.value) for f in other.prose if f.column == "金额" and f.unit == current.unit}
-        change = next((f for f in other.prose if f.column in ("增长额", "减少额") and f.unit == current.unit
-                       and (norm(f.row_label), current.value) in stated and _AGAINST_LAST_YEAR.search(f.raw_text)), None)
-        if change:
-            break
-    if change is None:
-        return None
-    value = current.value - change.value if change.column == "增长额" else current.value + change.value
-    return Found(facts.doc, current.facts, value, current.unit, current.label, current.column, "previous", (change,))
+        for change in (f for f in other.prose if f.column in ("增长额", "减少额") and f.unit in MONEY
+                       and _AGAINST_LAST_YEAR.search(f.raw_text)):
+            now = next((f for f in other.prose if f.column == "金额" and f.unit == change.unit
+                        and norm(f.row_label) == norm(change.row_label)
+                        and equal_figures(f.value, f.unit, current.value, current.unit)), None)
+            named, asked = norm(re.sub(r"[（(][类款项][)）]", "", change.row_label)), norm(re.sub(r"(合计|小计|总计)$", "", _ORDINAL.sub("", current.label)))
+            if now is None or not (named in asked or asked in named):  # equal figures of unrelated items
+                continue
+            base = current.facts[0] if now.unit == current.unit else now
+            value = base.value - change.value if change.column == "增长额" else base.value + change.value
+            return Found(facts.doc, (base,), value, base.unit, current.label, current.column, "previous", (change,))
+    return None
 
 
+_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _COMPARISON_WORDS = re.compile(r"(相差|差|多|少|高|低)了?(多少|几)(万元|元|辆|个|人)?|相差|差额|(?<![增减])比(?!例|重)|相比|较")
 _LAST_YEAR = re.compile(r"上年(?!结转|结余)")
 # A change stated against last year ("与上年相比增加", "比2016年减少"), not a name with 增长 in it (商销稳增长).

@@ -63,6 +63,8 @@ def test_figures_over_the_loaded_years(service, question, value, says):
     ("2016年政协办公厅住房保障支出预算多少", "627.20"),  # 1,093.52, 与上年相比增加466.32
     ("江苏省政协办公厅2016年项目支出预算是多少？", "3123.68"),  # 3,123.68。与上年数一致
     ("忻州商务局2023年三公经费预算是多少", "10.00"),  # 预算10.00万元与2023年预算数相同
+    # tables in 元 (91,016,775.35), prose in 万元: "财政拨款收入9,101.68万元，比2024年预算减少2,389.52万元"
+    ("普陀区人民政府办公室2024年财政拨款收入预算是多少", "11491.20"),
 ])
 def test_last_years_figure_from_this_years_document(service, question, value):
     answer = service.ask(question)
