@@ -14,14 +14,14 @@ from app.frame import Frame
 from app.frame_llm import llm_frame
 from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
-from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm
+from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm, previous_year_column
 from app.mentions import equal_figures
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.numbers import MONEY
-from ingest.prose import STAGE_COLUMNS
+from ingest.prose import STAGE_COLUMNS, completion_column
 from store.facts import FactStore
 from store.models import Chunk, Document
 from store.vectors import VectorIndex
@@ -128,7 +128,7 @@ class Asker:
             part_query = _part_of(frame, words, part) if part else None
             if intent == "completion":
                 stages = (frame.stage,) if frame.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
-                found = find_prose(facts, frame, words, tuple(f"完成{s.removesuffix('数')}比例" for s in stages))
+                found = find_prose(facts, frame, words, tuple(map(completion_column, stages)))
             elif intent in _PROSE_COLUMNS:
                 found = find_prose(facts, frame, words, _PROSE_COLUMNS[intent])
                 if not found and intent == "share":
@@ -455,12 +455,13 @@ def _previous_year_figure(facts: DocFacts, disclosure: Sequence[DocFacts], query
     """A figure of the year before the document's: its 上年 column, else this year's amount less the
     change the disclosure's prose states for it ("443.50万元，与上年数相比，减少0.8万元" → 444.30)."""
     found = find_amount(facts, query, text)
-    year = str(facts.doc.year - 1)
-    if found and found.how != "prose" and all(year in f.column or _LAST_YEAR.search(f.column) for f in found.facts):
+    year = facts.doc.year - 1
+    if found and found.how != "prose" and all(previous_year_column(f.column, year) for f in found.facts):
         return found
     current = find_amount(facts, replace(query, years=(facts.doc.year,)), text)
     if not current or len(current.facts) != 1 or current.unit not in MONEY or not current.value:
         return None
+    asked = re.sub(r"(合计|小计|总计)$", "", norm(current.label))
     # The change belongs to this figure when the prose states this figure (in any unit: the tables may
     # print 元 and the prose 万元) for the change's subject; the sum is then taken in the prose's unit.
     for other in disclosure:
@@ -469,7 +470,7 @@ def _previous_year_figure(facts: DocFacts, disclosure: Sequence[DocFacts], query
             now = next((f for f in other.prose if f.column == "金额" and f.unit == change.unit
                         and norm(f.row_label) == norm(change.row_label)
                         and equal_figures(f.value, f.unit, current.value, current.unit)), None)
-            named, asked = norm(re.sub(r"[（(][类款项][)）]", "", change.row_label)), norm(re.sub(r"(合计|小计|总计)$", "", _ORDINAL.sub("", current.label)))
+            named = norm(change.row_label)  # (norm drops ordinals and the （类）（款）（项） markers)
             if now is None or not (named in asked or asked in named):  # equal figures of unrelated items
                 continue
             base = current.facts[0] if now.unit == current.unit else now
@@ -478,9 +479,7 @@ def _previous_year_figure(facts: DocFacts, disclosure: Sequence[DocFacts], query
     return None
 
 
-_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
 _COMPARISON_WORDS = re.compile(r"(相差|差|多|少|高|低)了?(多少|几)(万元|元|辆|个|人)?|相差|差额|(?<![增减])比(?!例|重)|相比|较")
-_LAST_YEAR = re.compile(r"上年(?!结转|结余)")
 # A change stated against last year ("与上年相比增加", "比2016年减少"), not a name with 增长 in it (商销稳增长).
 _AGAINST_LAST_YEAR = re.compile(r"(比|较|与|同|和)(上年|去年|上一年|20\d{2}\s*年)|同比")
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.answer import Citation, cite_page
+from app.frame import STAGE_CARRIES
 from app.lookup import Found
+from ingest.classification import bare
 from ingest.numbers import MONEY, convert
 from store.models import PROSE, Chunk, Document, Fact
 
 _PLAIN_COLUMNS = {"合计", "小计", "金额", "预算数", "数量", "面积", "比率"}
-_ORDINAL = re.compile(r"^[一二三四五六七八九十]+、")
-_STAGES = ("年初预算", "全年预算", "调整后预算", "调整预算")
+_STAGES = (*STAGE_CARRIES["年初预算数"], *STAGE_CARRIES["全年预算数"])  # columns that are no 决算 figure
 
 
 def fmt(value: Decimal) -> str:
@@ -74,7 +74,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     shown = f"{fmt(value)}{unit}"
     if unit != found.unit:
         shown += f"（即{fmt(found.value)}{found.unit}）"
-    label = _ORDINAL.sub("", found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
+    label = bare(found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
     if found.how == "share":
         whole = found.inputs[0]
         text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"

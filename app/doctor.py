@@ -34,7 +34,10 @@ def check(facts: FactStore, vectors: VectorIndex, pdfs: Path, repair: bool) -> l
             if repair:
                 vectors.delete_document(doc_id)
                 vectors.add(facts.chunks(doc_id))
-            copied = _archive(Path(source), pdfs / f"{doc_id}.pdf", repair) if source else False
+            target = pdfs / f"{doc_id}.pdf"
+            copied = bool(source) and Path(source).is_file() and not target.exists()
+            if copied and repair:
+                copy_whole(Path(source), target)
             detail = "stored, but stopped before its vectors and PDF copy were done: vectors rebuilt from its chunks" + (
                 ", PDF copied" if copied else "")
             out.append(Finding("finished", doc_id, detail))
@@ -65,13 +68,11 @@ def check(facts: FactStore, vectors: VectorIndex, pdfs: Path, repair: bool) -> l
     return out
 
 
-def _archive(source: Path, target: Path, repair: bool) -> bool:
-    """Copy the source PDF into the archive if it is missing there and the source is still at hand."""
-    if target.exists() or not source.is_file():
-        return False
-    if repair:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-    return True
+def copy_whole(source: Path, target: Path) -> None:
+    """Copy a PDF into the archive whole or not at all (a .part file until it is complete); kept if there."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)

@@ -76,6 +76,12 @@ class DocFacts:
                 self.by_code[f.row_code].append(f)
 
     @cached_property
+    def table_stages(self) -> frozenset[str]:
+        """The budget stages (年初预算数, 全年预算数, 决算数) some table column of the document carries."""
+        columns = {norm(f.column) for f in self.facts if f.table_kind != PROSE}
+        return frozenset(s for s, words in STAGE_CARRIES.items() if any(w in c for c in columns for w in words))
+
+    @cached_property
     def labels_longest_first(self) -> list[str]:
         """Labels for verbatim matching, longest first, generic words left out."""
         names = {*self.by_label, *self.by_alt}
@@ -136,7 +142,14 @@ def default_cell(cells: Sequence[Fact], doc: Document | None) -> Fact:
     return min(cells, key=lambda f: (score(f), cells.index(f)))
 
 
-_PREVIOUS = re.compile(r"20\d{2}|上年(?!结转|结余)")
+_LAST_YEAR = re.compile(r"上年(?!结转|结余)")
+
+
+def previous_year_column(column: str, year: int) -> bool:
+    """Whether a column header is of the year before the document's ("2016年预算数", "上年预算数"), not a
+    change over it (比上年增减) nor 上年结转 (a source of this year's funds)."""
+    return (str(year) in column or bool(_LAST_YEAR.search(column))) and not _CHANGE_COLUMN.search(
+        column.replace("上年", ""))
 
 
 def previous_year(query: Frame, doc: Document | None) -> int | None:
@@ -170,8 +183,7 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
         chosen: list[Fact] = []
         for cells in rows.values():
             if earlier:  # 2016 asked of the 2017 document: only its 上年 / 2016 column answers
-                cells = [c for c in cells if _PREVIOUS.search(c.column) and not _CHANGE_COLUMN.search(
-                    c.column.replace("上年", "")) and (str(earlier) in c.column or "上年" in c.column)]
+                cells = [c for c in cells if previous_year_column(c.column, earlier)]
             if query.stage:  # "全年预算数" printed beside the 决算数: that column
                 cells = [c for c in cells if has_stage(c, query.stage)] or cells
             if not cells:
@@ -197,7 +209,7 @@ def has_stage(f: Fact, stage: str) -> bool:
 def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     """An amount: by code, else by the label the question names, else a total the question implies."""
     doc = doc_facts.doc
-    if query.stage and not any(has_stage(f, query.stage) for f in doc_facts.facts if f.table_kind != PROSE):
+    if query.stage and query.stage not in doc_facts.table_stages:
         # 决算 documents state 年初预算 and 全年预算 in their explanation, not in a table
         found = find_prose(doc_facts, query, text, (query.stage,))
         if found:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from app.answer import Answer, refusal
 from app.ask import Asker
-from app.doctor import Finding, check
+from app.doctor import Finding, check, copy_whole
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
 from app.verify import Evidence, verify
@@ -101,30 +100,28 @@ class Service:
 
         with writer_lock(self.settings.home, self.settings.lock_timeout, waiting):
             if self.facts_store.pending():  # a writer before this one stopped half-way
-                self.repaired = self.doctor(repair=True, locked=True)
+                self.repaired = self._repair()
             try:
                 yield
             finally:
                 self._generation = self.facts_store.generation()  # our own writes need no reopening
 
-    def doctor(self, repair: bool = False, locked: bool = False) -> list[Finding]:
-        """What a crashed writer left inconsistent across the stores; with repair, fixed."""
-        if repair and not locked:
-            with writer_lock(self.settings.home, self.settings.lock_timeout):
-                return self.doctor(repair=True, locked=True)
-        found = check(self.facts_store, self.vectors, self.settings.pdfs_path, repair)
-        if repair and found:
+    def doctor(self, repair: bool = False) -> list[Finding]:
+        """What a crashed writer left inconsistent across the stores; with repair, fixed (under the lock)."""
+        if not repair:
+            return check(self.facts_store, self.vectors, self.settings.pdfs_path, repair=False)
+        with writer_lock(self.settings.home, self.settings.lock_timeout):
+            return self._repair()
+
+    def _repair(self) -> list[Finding]:
+        found = check(self.facts_store, self.vectors, self.settings.pdfs_path, repair=True)
+        if found:
             self.asker.forget()
         return found
 
     def _archive(self, path: Path, doc_id: str) -> None:
         # A copy of the PDF by its sha256, so sources can show the page even after the original moves.
-        target = self.settings.pdfs_path / f"{doc_id}.pdf"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".part")
-            shutil.copyfile(path, tmp)
-            tmp.replace(target)
+        copy_whole(path, self.settings.pdfs_path / f"{doc_id}.pdf")
 
     def pdf_path(self, doc_id: str) -> Path | None:
         """The archived copy of a loaded document's PDF, if there is one."""

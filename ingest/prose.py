@@ -57,11 +57,15 @@ def _subject(before: str, unit_name: str = "") -> str:
     return clause.strip(" “”\"")[-24:]
 
 
+def completion_column(stage: str) -> str:
+    """The column of a "完成…预算的…%" figure: 全年预算数 → 完成全年预算比例."""
+    return f"完成{stage.removesuffix('数')}比例"
+
+
 def _stage_column(own: str, unit: str | None) -> tuple[str | None, str]:
     """The stage column a clause names for its figure (全年预算数, 完成年初预算比例), and the clause without it."""
     if unit == PERCENT and (m := _COMPLETION.search(own)):
-        stage = STAGE_COLUMNS.get(m.group("stage") or "", "预算数")
-        return f"完成{stage.removesuffix('数')}比例", own[: m.start()]
+        return completion_column(STAGE_COLUMNS.get(m.group("stage") or "", "预算数")), own[: m.start()]
     if unit in MONEY and (m := _STAGE.search(own)):
         word = m.group("stage")
         return (None if "决算" in word or word == "执行" else STAGE_COLUMNS[word[:-2]]), own[: m.start()]
@@ -95,6 +99,7 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
         para_subject = ""  # a change in the next sentence ("与上年相比，增加…") is this sentence's subject's
         last_amount: Fact | None = None
         for s_index, sentence in enumerate(sentences(para.text)):
+            start = len(facts)
             first_subject = last_subject = ""
             figures: list[Figure] = [f for f in find_figures(sentence) if f.amount.unit]
             # a heading cut at the line end ("…（款）其他社会工作") runs on into the text ("事务支出（项）。")
@@ -160,7 +165,7 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
             if not figures and _UNCHANGED.match(sentence) and last_amount:
                 # "…3,123.68万元。与上年数一致。": the previous sentence's last amount did not change
                 facts.append(_unchanged(last_amount, f"{last_amount.raw_text}{sentence}", (p_index, s_index, 0)))
-            mine = [f for f in facts[-2 * len(figures) - 2:] if f.raw_text == sentence] if figures else []
+            mine = facts[start:] if figures else []
             last_amount = mine[-1] if mine and mine[-1].column == "金额" and mine[-1].unit in MONEY else None
     return facts
 
