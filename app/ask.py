@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from app import align
-from app.answer import Answer, Citation, refusal
+from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
 from app.frame import Frame
 from app.frame_llm import llm_frame
@@ -149,7 +149,9 @@ class Asker:
             kept = by_disclosure.get(f.doc.disclosure_id)
             if kept is None or (kept.how == "prose" and f.how != "prose"):
                 by_disclosure[f.doc.disclosure_id] = f
-        raw = [f for f in raw if by_disclosure[f.doc.disclosure_id] is f]
+        raw = [replace(f, dissent=tuple(o for o in raw if o.doc.disclosure_id == f.doc.disclosure_id and o is not f
+                                        and not equal_figures(o.value, o.unit, f.value, f.unit)))
+               for f in raw if by_disclosure[f.doc.disclosure_id] is f]
         # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
         # unless the question compares exactly those two.
         unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
@@ -176,6 +178,14 @@ class Asker:
             own = Evidence([self._doc_facts[i] for i in files if i in self._doc_facts] or [self.doc_facts(found.doc)],
                            (), [*found.facts, *found.inputs], [found.label])
             numbers += verify(sentence, own)
+            for other in found.dissent:  # never merged silently: the other file's figure, said and checked
+                said = _dissent_sentence(found, other)
+                sentences.append(said)
+                citations += [citation(f, other.doc) for f in other.facts]
+                numbers += verify(said, Evidence([self.doc_facts(other.doc)], (), list(other.facts), [other.label]))
+                if other.how != "prose":  # two tables disagree: which is right, the documents do not say
+                    numbers.append(NumberCheck(fmt(found.value), found.value, found.unit, False, (),
+                                               f"另一份文件《{other.doc.file_name}》的表格中为{fmt(other.value)}{other.unit}"))
         value, unit = shown[0]  # the asked figure: the first document's, in the unit asked for
         units = {f.doc.disclosure_id for f in founds}
         comparing = query.intent in ("compare", "change", "rate") or query.difference
@@ -427,6 +437,15 @@ def _difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
 
 _NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低\s？?，,。]|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
 _OPERAND_SPLIT = re.compile(r"(?<![增减])比(?!例|重)|较|和|与|跟|同")
+
+
+def _dissent_sentence(found: Found, other: Found) -> str:
+    """另一份文件《…》（同一单位、年度）中公务接待费为9.00万元（第2页），与此不一致，请核对。"""
+    where = "说明" if other.how == "prose" else "表格"
+    ruling = "以表格为准" if other.how == "prose" and found.how != "prose" else "请核对原件（一致性检查会列出差异）"
+    page = other.facts[0].page if other.facts else 0
+    return (f"另一份文件《{other.doc.file_name}》（同一单位、年度）的{where}中{other.label}为{fmt(other.value)}{other.unit}"
+            f"（{cite_page(page, other.doc.page_label(page))}），与此不一致，{ruling}。")
 
 
 def _operands_by_document(frame: Frame, scope: Scope) -> dict[str, tuple[Frame, str]]:

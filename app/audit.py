@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from app.data import load_toml
 from app.lexicon import normalise
+from ingest.overlap import conflicts
 from store.facts import FactStore
 from store.models import PROSE, Document, Fact
 
@@ -411,6 +412,26 @@ def audit_document(doc: Document, facts: Sequence[Fact]) -> list[Finding]:
 
 
 def audit(store: FactStore, doc_id: str | None = None) -> list[Finding]:
-    """Findings for one stored document, or for every document (no cross-document rule: see the report)."""
-    return [finding for d in store.documents() if doc_id is None or d.doc_id == doc_id
-            for finding in audit_document(d, store.facts(d.doc_id))]
+    """Findings for one stored document, or for every document, with the files of one disclosure compared."""
+    documents = store.documents()
+    chosen = [d for d in documents if doc_id is None or d.doc_id == doc_id]
+    findings = [finding for d in chosen for finding in audit_document(d, store.facts(d.doc_id))]
+    for d in chosen:
+        findings += disclosure_conflicts(d, store.facts(d.doc_id), [
+            (o, store.facts(o.doc_id)) for o in documents if o.disclosure_id == d.disclosure_id and o.doc_id != d.doc_id
+            and (doc_id is not None or o.doc_id < d.doc_id)])  # each pair once when every document is audited
+    return findings
+
+
+def disclosure_conflicts(doc: Document, facts: Sequence[Fact],
+                         others: Sequence[tuple[Document, Sequence[Fact]]]) -> list[Finding]:
+    """Two files claiming one unit, year and kind that print the same cell with different figures."""
+    out = []
+    for other, theirs in others:
+        for c in conflicts(facts, theirs):
+            expected, actual = _to(c.old.value, c.old.unit, c.new.unit), c.new.value
+            out.append(Finding("same_disclosure", "error", doc.doc_id, doc.unit_name, doc.year, [c.new.page],
+                               c.new.table_title, c.new.row_label, c.new.column, expected, actual, actual - expected,
+                               f"《{doc.file_name}》第{c.new.page}页写{_n(actual)}{c.new.unit}，同一单位、年度的"
+                               f"《{other.file_name}》第{c.old.page}页写{_n(c.old.value)}{c.old.unit}"))
+    return out

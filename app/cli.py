@@ -382,8 +382,9 @@ def ui(
 
     page = resources.files("app.ui").joinpath("page.py")
     env = os.environ | ({"BUDGETQA_HOME": str(home)} if home else {})
+    limit = load_settings(home=home).max_upload_mb  # the browser refuses larger files before they are sent
     cmd = [sys.executable, "-m", "streamlit", "run", str(page), "--server.address", address, "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+           "--server.maxUploadSize", str(limit), "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     err.print(f"预算公开问答: http://{address}:{port}  (Ctrl+C stops it)", highlight=False)
     raise typer.Exit(subprocess.call(cmd, env=env))
 

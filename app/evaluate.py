@@ -31,7 +31,12 @@ def load_gold(paths: Iterable[Path]) -> list[tuple[dict, str]]:
     """Gold questions from JSONL files, each with the file's name; a bad line names file and line."""
     out = []
     for path in paths:
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BudgetQAError(f"{path}: cannot read this gold file ({type(exc).__name__}: "
+                                f"{getattr(exc, 'strerror', None) or exc})") from exc
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:

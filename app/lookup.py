@@ -50,6 +50,8 @@ class Found:
     column: str
     how: str = "lookup"  # lookup | sum | share | prose
     inputs: tuple[Fact, ...] = field(default_factory=tuple)  # for derived figures: what they derive from
+    # another file claiming the same unit, year and kind that states this figure differently
+    dissent: tuple[Found, ...] = field(default_factory=tuple)
 
 
 class DocFacts:

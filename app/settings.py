@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     parse_cpu_seconds: int = Field(300, ge=5, description="CPU seconds one PDF may use while read")
     parse_seconds: float = Field(600.0, gt=0, description="wall-clock seconds one PDF may take to read")
     parse_max_pages: int = Field(1000, ge=1, description="pages a PDF may have")
+    max_upload_mb: int = Field(200, ge=1, description="largest PDF the chat accepts for upload, in MB")
 
     @property
     def db_path(self) -> Path:

@@ -1,10 +1,11 @@
 """`python -m benchmarks` (`make bench`): every benchmark, written to BENCHMARKS.md.
 
 Sections: ingest (vs pdfplumber, 1 vs 2 workers), retrieval (recall@5 per embedder and mode, the default
-embedder by measurement), answering latency (one `ask --batch` process, start-up), growth (1/10/100 docs).
+embedder by measurement), answering latency (one `ask --batch` process, start-up), growth (1/10/100 docs),
+crash safety (random SIGKILLs mid-ingest, concurrent forced ingests).
 The samples are parsed once and shared: the retrieval homes are the ones the latency benchmark asks.
 
-Options: `--only ingest,retrieval,latency,growth`, `--sizes 1,10,100`, `--out FILE` (default BENCHMARKS.md).
+Options: `--only ingest,retrieval,latency,growth,crash`, `--sizes 1,10,100`, `--out FILE` (default BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ask, growth, ingest, retrieval
+from benchmarks import ask, crash, growth, ingest, retrieval
 from benchmarks.fixtures import ROOT, XINZHOU, samples
 
-SECTIONS = ("ingest", "retrieval", "latency", "growth")
+SECTIONS = ("ingest", "retrieval", "latency", "growth", "crash")
 
 
 def machine() -> str:
@@ -67,6 +68,10 @@ def summary(results: dict) -> list[str]:
         for s in results["growth"]["steps"]:
             lines.append(f"- {s['size']} documents: warm p50 {growth._ms(s['warm'], 50):.0f} ms, p95 "
                          f"{growth._ms(s['warm'], 95):.0f} ms, store {(s['db'] + s['vectors']) / 1e6:.1f} MB.")
+    if "crash" in results:
+        k, c = results["crash"]["kills"], results["crash"]["concurrent"]
+        lines.append(f"- Crash safety: {sum(k['after_repair'].values())} inconsistencies after {k['runs']} random "
+                     f"kills and repair; {sum(c['damage'].values())} after {c['runs']} concurrent forced ingests.")
     lines.append("")
     return lines
 
@@ -112,6 +117,10 @@ def main(argv: list[str]) -> int:
             sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
             results["growth"] = growth.run(base, sizes=sizes, workdir=work)
             sections.append(growth.section(results["growth"]))
+        if "crash" in only:
+            print("crash …", file=sys.stderr, flush=True)
+            results["crash"] = crash.run(work / "crash")
+            sections.append(crash.section(results["crash"]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

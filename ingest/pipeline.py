@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.chunks import table_chunks, text_chunks
 from ingest.facts import table_facts
 from ingest.metadata import read_metadata
+from ingest.overlap import conflicts, same_content
 from ingest.pages import page_labels
 from ingest.pdf import Page, PdfFile
 from ingest.prose import prose_facts
@@ -171,11 +172,43 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
             return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
                                 "duplicate")
         parsed = parse(Path(path), progress, doc_id or None)
-        store_parsed(parsed, facts_store, vectors, Path(path), archive)
+        checked = against_loaded(parsed, facts_store, Path(path), force)
+        if isinstance(checked, IngestReport):
+            return checked
+        store_parsed(checked, facts_store, vectors, Path(path), archive)
     except BadInputError as exc:
         return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
-    return IngestReport(str(path), "ingested", parsed.document, time.perf_counter() - started,
-                        warnings=parsed.document.warnings)
+    return IngestReport(str(path), "ingested", checked.document, time.perf_counter() - started,
+                        warnings=checked.document.warnings)
+
+
+MAX_CONFLICTS_NAMED = 3
+
+
+def against_loaded(parsed: Parsed, facts_store: FactStore, path: Path, force: bool = False) -> Parsed | IngestReport:
+    """A file of a unit, year and kind already loaded: skipped if it is a re-saved copy of the same content,
+    else kept with a warning naming the figures the two files state differently (never merged silently)."""
+    doc = parsed.document
+    warnings = []
+    for other in facts_store.documents():
+        if other.doc_id == doc.doc_id or other.disclosure_id != doc.disclosure_id:
+            continue
+        theirs = facts_store.facts(other.doc_id)
+        if same_content(parsed.facts, theirs):
+            if not force:
+                return IngestReport(str(path), "skipped", other, parsed.seconds,
+                                    f"same content as {other.file_name!r}, already loaded (another copy of it); "
+                                    "use --force to load it as well", "duplicate")
+            warnings.append(f"same content as {other.file_name!r} (another copy of it)")
+            continue
+        if found := conflicts(parsed.facts, theirs):
+            named = "; ".join(c.describe() for c in found[:MAX_CONFLICTS_NAMED])
+            more = f" and {len(found) - MAX_CONFLICTS_NAMED} more" if len(found) > MAX_CONFLICTS_NAMED else ""
+            warnings.append(f"states other figures than {other.file_name!r} for the same unit, year and kind: "
+                            f"{named}{more}; answers name both (`budgetqa audit` lists them)")
+    if not warnings:
+        return parsed
+    return replace(parsed, document=replace(doc, warnings=(*doc.warnings, *warnings)))
 
 
 def pdf_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -224,6 +257,10 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
             if isinstance(result, BadInputError):
                 yield IngestReport(str(path), "failed", None, 0.0, result.reason, result.code)
                 continue
-            store_parsed(result, facts_store, vectors, path, archive)
-            yield IngestReport(str(path), "ingested", replace(result.document), result.seconds,
-                               warnings=result.document.warnings)
+            checked = against_loaded(result, facts_store, path, force)
+            if isinstance(checked, IngestReport):
+                yield checked
+                continue
+            store_parsed(checked, facts_store, vectors, path, archive)
+            yield IngestReport(str(path), "ingested", checked.document, checked.seconds,
+                               warnings=checked.document.warnings)

@@ -68,6 +68,8 @@ def test_bad_gold_line_names_file_and_line(tmp_path):
     bad.write_text('{"id": "a", "question": "q", "kind": "refuse"}\n{not json\n', encoding="utf-8")
     with pytest.raises(BudgetQAError, match="g.jsonl:2"):
         load_gold([bad])
+    with pytest.raises(BudgetQAError, match="missing.jsonl: cannot read this gold file"):
+        load_gold([tmp_path / "missing.jsonl"])
 
 
 def test_fault_drafts_around_a_true_answer():

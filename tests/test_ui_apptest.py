@@ -26,7 +26,7 @@ from app.settings import load_settings
 from app.ui import charts, facts, findings, labels, scope, sources
 from app.ui.audit_view import page_key
 from app.ui.state import findings_for
-from app.ui.upload import ingest_uploads
+from app.ui.upload import ingest_uploads, safe_name
 from store.models import Document, Fact
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,6 +313,23 @@ def test_upload_reports_each_file_and_goes_on(tmp_path: Path) -> None:
         assert service.pdf_path(service.documents()[0].doc_id)  # archived: sources can show its pages
     finally:
         service.close()
+
+
+def test_uploads_are_streamed_limited_and_named_safely(tmp_path: Path) -> None:
+    service = Service(load_settings(home=tmp_path / "home"))
+    long_name = "上海市普陀区人民政府万里街道办事处" * 6 + "2025年部门预算.pdf"  # 119 characters, 353 bytes
+    try:
+        [big] = ingest_uploads(service, [("大文件.pdf", XINZHOU.read_bytes())], max_bytes=XINZHOU.stat().st_size - 1)
+        assert big.status == "failed" and big.message.startswith("大文件.pdf：文件太大（超过")
+        with XINZHOU.open("rb") as stream:  # a file object is copied block by block, not read whole
+            [outcome] = ingest_uploads(service, [(long_name, stream)])
+        assert outcome.status == "ingested", outcome.message
+        assert outcome.name.endswith(".pdf") and len(outcome.name.encode()) <= 200
+        assert outcome.name.startswith("上海市普陀区人民政府万里街道办事处")
+    finally:
+        service.close()
+    assert safe_name("../../etc/passwd\x00.pdf", 0) == "passwd.pdf"
+    assert safe_name("  .pdf", 3) == "文件4.pdf"
 
 
 def test_upload_and_remove_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

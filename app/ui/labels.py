@@ -92,7 +92,12 @@ def reason_zh(code: str, reason: str) -> str:
         "damaged": "PDF文件已损坏或不完整，请重新下载后再上传",
         "scanned": f"扫描件，没有可读取的文字{where}，需要先做文字识别（OCR）",
         "missing": "找不到这个文件",
+        "too_large": f"文件太大（{reason}），请联系管理员调整上传上限",
     }.get(code, f"无法加载（{reason}）")
+
+
+_OTHER_FIGURES = re.compile(r"states other figures than '(.+?)' for the same unit")
+_COPY = re.compile(r"same content as '(.+?)'")
 
 
 def warning_zh(warning: str) -> str:
@@ -101,6 +106,10 @@ def warning_zh(warning: str) -> str:
         return "没有识别到预算表格，只加载了文字内容"
     if "unit name was not found" in warning:
         return "封面和表格中没有找到单位名称"
+    if other := _OTHER_FIGURES.search(warning):
+        return f"与已加载的《{other.group(1)}》是同一单位、年度的文件，但有数字不同（答案会同时列出两者，一致性检查会逐项列出）"
+    if other := _COPY.search(warning):
+        return f"与已加载的《{other.group(1)}》内容相同（另存的副本）"
     pages = _PAGES.search(warning) or re.search(r"page ([0-9]+)", warning)
     if "scanned" in warning and pages:
         return f"第{pages.group(1).strip()}页是扫描图片，没有文字，其中的数字未加载（需先做文字识别）"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import streamlit as st
 
@@ -66,13 +67,13 @@ def upload_panel(box, service: Service) -> None:
     if not files:
         box.caption("点“Upload”选择文件，或把 PDF 拖进上面的框里；可以一次选多个。")
     if files and box.button(f"加载这 {len(files)} 个文件", type="primary", key="load_files"):
-        st.session_state[OUTCOMES] = _ingest_with_progress(box, service, [(f.name, f.getvalue()) for f in files])
+        st.session_state[OUTCOMES] = _ingest_with_progress(box, service, [(f.name, f) for f in files])
         st.session_state["uploader_generation"] = generation + 1  # a fresh, empty uploader
         st.rerun()
     show_outcomes(box, st.session_state.get(OUTCOMES, []))
 
 
-def _ingest_with_progress(box, service: Service, files: list[tuple[str, bytes]]) -> list[UploadOutcome]:
+def _ingest_with_progress(box, service: Service, files: list[tuple[str, BinaryIO]]) -> list[UploadOutcome]:
     bars = [box.progress(0.0, text=f"{name}：等待中") for name, _ in files]
 
     def progress(index: int, name: str, done: int, total: int) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from app.ui.labels import doc_label, doc_summary, reason_zh, warning_zh
 from store.models import Document
@@ -25,22 +28,49 @@ class UploadOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _safe_name(name: str, index: int) -> str:
-    # Browsers may send a path; only the last part is a file name.
-    base = Path(name.replace("\\", "/")).name.strip()
-    return base or f"文件{index + 1}.pdf"
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes a name: 86 Chinese characters already exceed it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+BLOCK = 1 << 20
 
 
-def ingest_uploads(service, files: Iterable[tuple[str, bytes]], progress: PageProgress | None = None) -> list[UploadOutcome]:
-    """Save (name, bytes) pairs to a temporary folder and ingest them one by one."""
+def safe_name(name: str, index: int) -> str:
+    """The upload's own file name, without any path or control character, short enough for any file system."""
+    base = _CONTROL.sub("", Path(name.replace("\\", "/")).name).strip()
+    stem, suffix = (base[:-4], base[-4:]) if base.lower().endswith(".pdf") else (base, "")
+    while len((stem + suffix).encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return (stem + suffix) if stem.strip(". ") else f"文件{index + 1}.pdf"
+
+
+def _save(data: bytes | BinaryIO, path: Path, limit: int) -> int:
+    """Write an upload to disk block by block; stops (and returns the size so far) beyond the limit."""
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    written = 0
+    with path.open("wb") as out:
+        while block := source.read(BLOCK):
+            written += len(block)
+            if written > limit:
+                break
+            out.write(block)
+    return written
+
+
+def ingest_uploads(service, files: Iterable[tuple[str, bytes | BinaryIO]], progress: PageProgress | None = None,
+                   max_bytes: int | None = None) -> list[UploadOutcome]:
+    """Save uploads (name and bytes or a file object) to a temporary folder and ingest them one by one."""
+    limit = max_bytes if max_bytes is not None else service.settings.max_upload_mb << 20
     outcomes: list[UploadOutcome] = []
     with tempfile.TemporaryDirectory(prefix="budgetqa-upload-") as tmp:
         for index, (name, data) in enumerate(files):
-            name = _safe_name(name, index)
+            name = safe_name(name, index)
             path = Path(tmp) / str(index) / name  # one folder per file: two uploads may share a name
             path.parent.mkdir()
-            path.write_bytes(data)
-            outcomes.append(_ingest_one(service, index, name, path, progress))
+            if _save(data, path, limit) > limit:
+                reason = f"超过{limit >> 20} MB" if limit >= 1 << 20 else f"超过{limit}字节"
+                outcomes.append(UploadOutcome(name, "failed", f"{name}：{reason_zh('too_large', reason)}"))
+            else:
+                outcomes.append(_ingest_one(service, index, name, path, progress))
+            path.unlink(missing_ok=True)  # the archive keeps its own copy; a temporary one is not kept twice
     return outcomes
 
 
@@ -61,5 +91,6 @@ def _ingest_one(service, index: int, name: str, path: Path, progress: PageProgre
         return UploadOutcome(name, "failed", f"{name}：{reason_zh(report.code, report.error)}")
     doc = report.document
     if report.status == "skipped":
-        return UploadOutcome(name, "skipped", f"{name}：已经加载过（内容相同），未重复加载 — {doc_label(doc)}", doc)
+        copy = warning_zh(report.error) if "same content as" in report.error else "已经加载过（内容相同）"
+        return UploadOutcome(name, "skipped", f"{name}：{copy}，未重复加载 — {doc_label(doc)}", doc)
     return UploadOutcome(name, "ingested", f"{name}：已加载 — {doc_label(doc)}，{doc_summary(doc)}", doc, warnings)
