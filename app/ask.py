@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app import align
 from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.excerpt import Excerpt, excerpts, sentences
 from app.frame import Frame
 from app.frame_llm import llm_frame
 from app.lexicon import get_lexicon
@@ -317,11 +318,20 @@ class Asker:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}
         chosen: list[Chunk] = [c for c, _ in hits[:TEXT_CHUNKS]]
-        if query.intent in ("listing", "duty"):
+        if query.intent in ("listing", "duty"):  # a list runs on past one passage
             chosen = self._whole_section(chosen[0]) + [c for c in chosen[1:]]
-        first_doc = docs[chosen[0].doc_id]
-        body = "\n".join(c.text for c in chosen)
-        answer_text = f"据{scope_name(first_doc)}{first_doc.scope}{first_doc.kind}公开文件：\n{body}"
+        # only the sentences that answer; a list or duties question gets its whole section
+        whole = query.intent in ("listing", "duty")
+        cut = [Excerpt(c, *_heading_and_body(c)) for c in chosen] if whole else excerpts(chosen, terms)
+        chosen = [e.chunk for e in cut]
+        parts, said = [], None
+        for e in cut:
+            doc = docs[e.chunk.doc_id]
+            if doc.doc_id != said:  # each document's passages under its own name
+                parts.append(f"据{scope_name(doc)}{doc.scope}{doc.kind}公开文件：")
+                said = doc.doc_id
+            parts.append(e.text)
+        answer_text = "\n".join(parts)
         evidence = Evidence([self.doc_facts(docs[c.doc_id]) for c in chosen], chosen, ())
         numbers = verify(answer_text, evidence)
         status = "verified" if all(n.supported for n in numbers) else "unverified"
@@ -525,6 +535,12 @@ def _dedupe(citations: list[Citation]) -> list[Citation]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def _heading_and_body(chunk: Chunk) -> tuple[str, tuple[str, ...]]:
+    heading = str(chunk.metadata.get("headings") or "")
+    body = chunk.text[len(heading):].lstrip("\n") if heading and chunk.text.startswith(heading) else chunk.text
+    return heading, tuple(sentences(body))
 
 
 def _subject_words(text: str, query: Frame) -> list[str]:

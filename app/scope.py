@@ -120,6 +120,8 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
         return Scope((), units=units, refusal=f"“{same}”可能指{'、'.join(units)}，请写明是哪一个单位")
     if named:
         docs = named
+    elif placed := _in_place(question, docs):  # "普陀区哪家单位…": the district's documents, no other's
+        docs = placed
     years = mentioned_years(frame, docs)  # 今年 means the newest year of the documents in scope
     if years:
         in_years = [d for d in docs if d.year in years]
@@ -145,6 +147,19 @@ def _narrowed(frame: Frame, docs: list[Document], years: tuple[int, ...], units:
     if frame.doc_scope and any(d.scope == frame.doc_scope for d in docs):
         docs = [d for d in docs if d.scope == frame.doc_scope]
     return Scope(tuple(docs), years, units, previous_year=previous_year)
+
+
+def places(unit_name: str) -> set[str]:
+    """The places a unit's name begins with: 上海市普陀区商务委员会 → 上海市, 普陀区 (and 上海, 普陀)."""
+    m = _PLACE.match(_GENERIC_PREFIX.sub("", unit_name))
+    found = {p for p in (m.group(1), m.group(3)) if p} if m else set()
+    return found | {p[:-1] for p in found if len(p) >= 3}
+
+
+def _in_place(question: str, docs: Sequence[Document]) -> list[Document]:
+    """The documents of the places the question names, when it names one that not every document shares."""
+    hit = [d for d in docs if any(p in question for p in places(d.unit_name))]
+    return hit if hit and len(hit) < len(docs) else []
 
 
 def _named_as(question: str, unit: str) -> str:
