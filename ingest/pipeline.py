@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -67,6 +68,24 @@ def _text_pages(pages: list[Page]) -> tuple[list[int], list[int]]:
     return scanned, blank
 
 
+# Chinese documents print no Latin-1 letters or private-use glyphs: many of them mean fonts without a Unicode
+# map (a re-rendering that dropped ToUnicode), whose names and labels cannot be read right.
+_ODD = re.compile(r"[\u00c0-\u024f\ue000-\uf8ff\ufffd]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+GARBLED_SHARE = 0.02
+
+
+def _garbled_pages(pages: list[Page]) -> list[int]:
+    """Pages whose text has more than a trace of characters no Chinese disclosure prints."""
+    out = []
+    for p in pages:
+        text = "".join(line.text for line in p.lines) + "".join(c.text for t in p.tables for row in t.rows for c in row if c)
+        cjk, odd = len(_CJK.findall(text)), len(_ODD.findall(text))
+        if odd >= 5 and odd > GARBLED_SHARE * max(cjk, 1):
+            out.append(p.number)
+    return out
+
+
 def _ranges(numbers: list[int]) -> str:
     parts, start = [], None
     for i, n in enumerate(numbers):
@@ -99,6 +118,10 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         which = f"page {_ranges(scanned)} is a scanned image" if len(scanned) == 1 else f"pages {_ranges(scanned)} are scanned images"
         warnings.append(f"{which} without text: OCR them to include their figures")
 
+    if garbled := _garbled_pages(pages):
+        warnings.append(f"the text of {'page' if len(garbled) == 1 else 'pages'} {_ranges(garbled)} is garbled (its "
+                        "fonts do not map to Unicode, as after some re-renderings): names and labels there may be "
+                        "misread; load the original PDF")
     tables = read_tables(pages)
     meta = read_metadata(pages, tables, path.name)
     facts: list[Fact] = [f for i, t in enumerate(tables) for f in table_facts(doc_id, i, t)]

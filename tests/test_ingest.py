@@ -170,3 +170,18 @@ def test_a_table_without_rulings_still_yields_its_rows_and_figures(tmp_path):
     figures = {(f.row_label, f.value) for f in result.facts if f.table_kind == "三公经费表" and "blank" not in f.flags}
     assert {("公务接待费", Decimal("1.00")), ("②公务用车运行维护费", Decimal("9.00")), ("合计", Decimal("10.00"))} <= figures
     assert all(f.unit == "万元" for f in result.facts if f.table_kind == "三公经费表")
+
+
+def _page(number: int, *texts: str):
+    from ingest.pdf import Line, Page
+
+    lines = tuple(Line(t, (0, 0, 1, 1), 10) for t in texts)
+    return Page(number, 595, 842, lines, (), sum(map(len, texts)), 0)
+
+
+def test_garbled_text_layers_are_named_by_page():
+    """A re-rendering that drops the fonts' Unicode maps prints 2024年¯政拨款安排<O|=经费 for 财政拨款安排“三公”经费."""
+    good = _page(1, "2024年财政拨款安排“三公”经费支出预算表", "单位名称：忻州市商务局 单位：万元")
+    bad = _page(2, "2024年¯政拨款安排<O|=经费支出预算表", "单O]Āÿ忻州^商ó局 单Oÿ万元", "|ó接待¾ 1.00", "e|ó用车运行维æ¾")
+    assert pipeline._garbled_pages([good, bad]) == [2]
+    assert pipeline._garbled_pages([_page(3, "江苏省政协办公厅2019年度部门预算 · 说明")]) == []  # a middle dot is no garbling

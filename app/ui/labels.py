@@ -111,6 +111,8 @@ def warning_zh(warning: str) -> str:
     if other := _COPY.search(warning):
         return f"与已加载的《{other.group(1)}》内容相同（另存的副本）"
     pages = _PAGES.search(warning) or re.search(r"page ([0-9]+)", warning)
+    if "garbled" in warning and pages:
+        return f"第{pages.group(1).strip()}页的文字是乱码（字体没有字符映射，常见于重新生成的PDF），其中的名称可能读错，请加载原始文件"
     if "scanned" in warning and pages:
         return f"第{pages.group(1).strip()}页是扫描图片，没有文字，其中的数字未加载（需先做文字识别）"
     return warning
