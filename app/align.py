@@ -172,6 +172,8 @@ def focus(text: str) -> str | None:
         return None
     measures = _measures(text)
     after = [m for m in measures if m.start >= part.end()]
-    if after and len(measures) > len(after):
+    # the whole may be a row ("三公经费里的公务接待费") or a column that is a table of its own ("基本支出里的差旅费")
+    whole = [m for m in get_lexicon().scan(text) if m.end <= part.start()]
+    if after and whole:
         return folded[after[0].start:]
     return None

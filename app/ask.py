@@ -22,6 +22,7 @@ from app.scope import Scope, aliases, resolve
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.numbers import MONEY
+from ingest.overlap import conflicts
 from ingest.prose import STAGE_COLUMNS, completion_column
 from store.facts import FactStore
 from store.models import Chunk, Document
@@ -30,6 +31,8 @@ from store.vectors import VectorIndex
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+_COVERS = re.compile(r"包括|所属|下属|预算单位|二级单位")  # a department's budget covers its own units
+MIN_MENTION = 4  # characters of a name a document must print to be said to speak of it
 MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
 
@@ -80,7 +83,7 @@ class Asker:
 
     def _answer(self, question: str, query: Frame, doc_hint: str | None) -> Answer:
         documents = self.store.documents()
-        scope = resolve(query, documents, doc_hint, strict_units=not query.is_text)
+        scope = resolve(query, documents, doc_hint, strict_units=not query.is_text, mentions=self._mentions)
         if scope.refusal:
             return refusal(question, scope.refusal)
         if query.intent == "who":
@@ -150,14 +153,28 @@ class Asker:
             kept = by_disclosure.get(f.doc.disclosure_id)
             if kept is None or (kept.how == "prose" and f.how != "prose"):
                 by_disclosure[f.doc.disclosure_id] = f
-        raw = [replace(f, dissent=tuple(o for o in raw if o.doc.disclosure_id == f.doc.disclosure_id and o is not f
-                                        and not equal_figures(o.value, o.unit, f.value, f.unit)))
-               for f in raw if by_disclosure[f.doc.disclosure_id] is f]
+        raw = [replace(f, dissent=self._dissent(f, raw)) for f in raw if by_disclosure[f.doc.disclosure_id] is f]
         # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
         # unless the question compares exactly those two.
         unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
         chosen = raw if query.intent == "compare" and len(unique) < 2 <= len(raw) else unique
         return sorted(chosen, key=lambda f: _mentioned_at(query, f.doc))
+
+    def _mentions(self, name: str, documents: Sequence[Document]) -> bool:
+        """Whether the documents name it among the units their budget covers ("本部门预算还包括…X办公室"):
+        a sentence with its last four or more characters and 包括/所属/下属, more than the unit's own name."""
+        own = {a for d in documents for a in aliases(d.unit_name)}
+        tails = [name[-k:] for k in range(len(name), MIN_MENTION - 1, -1)]
+        tails = [t for t in tails if not any(t in a for a in own)]
+        return any(t in sentence and _COVERS.search(sentence) for d in documents for c in self.doc_chunks(d.doc_id)
+                   if c.kind == "text" for sentence in sentences(c.text) for t in tails)
+
+    def _dissent(self, kept: Found, founds: list[Found]) -> tuple[Found, ...]:
+        """The other files of kept's disclosure that print its figure otherwise: the same cell (or the same
+        sentence's subject) with another value. A prose file and its tables file of other items do not count."""
+        own = self.doc_facts(kept.doc).facts
+        return tuple(o for o in founds if o is not kept and o.doc.disclosure_id == kept.doc.disclosure_id
+                     and not equal_figures(o.value, o.unit, kept.value, kept.unit) and conflicts(o.facts[:1], own))
 
     def _figure_answer(self, query: Frame, founds: list[Found]) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
@@ -299,6 +316,8 @@ class Asker:
                 and c.metadata.get("headings") == first.metadata.get("headings")]
         ids = [c.chunk_id for c in same]
         start = ids.index(first.chunk_id) if first.chunk_id in ids else 0
+        if sum(len(c.text) for c in same[: start + 1]) <= limit:
+            start = 0  # the section from its start, when that still ends with the passage found
         out, size = [], 0
         for c in same[start:]:
             if out and size + len(c.text) > limit:
@@ -343,6 +362,7 @@ class Asker:
 
 
 _JOIN = re.compile(r"加上|[和与及、加]")
+_ONLY_JOINERS = re.compile(r"\s*(加上|以及|[和与及、加])\s*")
 
 
 def _joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
@@ -354,6 +374,14 @@ def _joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
         # "人员经费和公用经费加起来": two columns of one total row
         summed = _sum_of(facts.doc, [find_amount(facts, replace(query, total=False, column=c), c)
                                      for c in dict.fromkeys(columns)])
+        if summed:
+            return summed
+    # "“三公”经费、会议费和培训费合计": the lexicon's measures, with only joining words between them
+    folded = align.fold(text)
+    measures = [m for m in get_lexicon().scan(text) if m.kind in ("term", "code")]
+    if len(measures) >= 2 and all(_ONLY_JOINERS.fullmatch(folded[a.end:b.start])
+                                  for a, b in zip(measures, measures[1:], strict=False)):
+        summed = _sum_of(facts.doc, [find_amount(facts, _operand(query, m.text), m.text) for m in measures])
         if summed:
             return summed
     for piece in key_phrases(text):

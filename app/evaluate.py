@@ -49,13 +49,21 @@ def load_gold(paths: Iterable[Path]) -> list[tuple[dict, str]]:
     return out
 
 
+# Counters that count the same things: 9名 in-service staff are 9人; 4台（套） of equipment are 4台.
+_SAME_COUNTER = {"名": "人", "套": "台", "台（套）": "台", "台(套)": "台", "台/套": "台"}
+
+
+def _counter(unit: str) -> str:
+    return _SAME_COUNTER.get(unit, unit)
+
+
 def number_matches(gold_value, gold_unit: str | None, value: Decimal | None, unit: str | None) -> bool:
     """The answer's value, converted to the gold unit, equals the gold value (to 0.005, or as rounded)."""
     if value is None:
         return False
     want = Decimal(str(gold_value))
     got = value
-    if gold_unit and unit and gold_unit != unit:
+    if gold_unit and unit and gold_unit != unit and _counter(gold_unit) != _counter(unit):
         if gold_unit in MONEY and unit in MONEY:
             got = convert(value, unit, gold_unit)
         else:

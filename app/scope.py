@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.frame import Frame
@@ -27,6 +27,9 @@ _ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), 
 _GENERIC_PREFIX = re.compile(r"^(中共|中国共产党)")
 _PARTY_COMMITTEE = re.compile(r"^(委|党委)(?=.{2,})")
 _GOVERNMENT = re.compile(r"^人民政府(?!办公)(?=.{3,})")
+
+
+Mentions = Callable[[str, Sequence[Document]], bool]
 
 
 @dataclass(frozen=True)
@@ -97,10 +100,11 @@ def mentioned_years(frame: Frame, documents: Sequence[Document]) -> list[int]:
 
 
 def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = None,
-            strict_units: bool = True) -> Scope:
+            strict_units: bool = True, mentions: Mentions | None = None) -> Scope:
     """The documents matching the question's units, years and kind; a refusal reason when none do.
 
-    strict_units: refuse when the question names a unit that is not loaded (figure questions)."""
+    strict_units: refuse when the question names a unit that is not loaded (figure questions);
+    mentions: whether documents speak of a name (a unit they include is no stranger to them)."""
     question = frame.question
     docs = list(documents)
     if not docs:
@@ -113,6 +117,8 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
     named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
     named = _most_specific(question, named)
     stranger = _stranger_unit(question, documents) if strict_units else ""
+    if stranger and named and mentions and mentions(stranger, named):
+        stranger = ""  # "政协办公厅部门预算里的博物馆管理建设办公室": a part the named unit's documents speak of
     if stranger:
         return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
     units = tuple(sorted({d.unit_name for d in named}))
@@ -182,17 +188,34 @@ def _one_name_for_several(question: str, units: Sequence[str]) -> str:
     return ""
 
 
+def _place_name_ends(question: str) -> set[int]:
+    """Where the place names of a question end, by jieba's part-of-speech tagger (ns: a place name)."""
+    import jieba.posseg
+
+    ends, at = set(), 0
+    for word, flag in jieba.posseg.lcut(question):
+        at += len(word)
+        if flag == "ns":
+            ends.add(at)
+    return ends
+
+
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
     placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
+    place_ends = _place_name_ends(question)
     for m in _UNITLIKE.finditer(question):
         phrase = re.sub(r"^(?:\d{0,4}年度?|[和与及跟同、的])+", "", m.group(0))  # "2019年江苏政协办": the year is not the name
-        # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run.
+        # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run, and only
+        # where the words are a place name (太原市, not 听说省 or 车改后省).
         place = m.group(1)[-3:] if m.group(1) and len(m.group(1)) >= 3 else ""
-        if place and not _JOINERS.search(place) and not any(place in d.unit_name for d in documents):
+        if place and m.end(1) in place_ends and not any(place in d.unit_name for d in documents):
             return phrase  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
+            continue
+        phrase = _JOINERS.split(phrase)[-1]  # "人员经费比区委…": the name starts after the joining word
+        if len(phrase) < 3:
             continue
         if phrase.startswith(("本", "该", "我", "单位", "部门")):
             continue

@@ -95,6 +95,36 @@ def test_a_unit_not_loaded_is_refused_never_widened(question):
     assert not scope.documents and "没有加载" in scope.refusal
 
 
+@pytest.mark.parametrize(("question", "unit"), [
+    ("听说省政协办公厅2019年的会议费有多少", "江苏省政协办公厅"),  # words before 省 are no place
+    ("车改以后省政协办公厅2019年的交通补贴", "江苏省政协办公厅"),
+    ("人员经费比区委社会工作部多多少", "中共上海市普陀区委社会工作部"),  # the name starts after 比
+])
+def test_words_before_a_loaded_units_name_are_not_a_stranger(question, unit):
+    scope = resolve(understand(question), LOADED)
+    assert unit in [d.unit_name for d in scope.documents], scope.refusal
+
+
+@pytest.mark.parametrize("question", ["太原市商务局2024年公务接待费", "上海市商务委员会的三公经费", "黄浦区财政局的人员经费"])
+def test_a_place_no_loaded_unit_belongs_to_is_a_stranger(question):
+    scope = resolve(understand(question), LOADED)
+    assert not scope.documents and "没有加载" in scope.refusal
+
+
+def test_a_unit_the_named_departments_budget_covers_is_no_stranger():
+    def covers(name, documents):
+        return name.endswith("博物馆管理建设办公室") and documents[0].unit_name == "江苏省政协办公厅"
+
+    question = understand("省政协办公厅2019年预算里包括的博物馆管理建设办公室有几名在职人员")
+    assert not resolve(question, LOADED).documents  # on its own, a stranger
+    assert {d.unit_name for d in resolve(question, LOADED, mentions=covers).documents} == {"江苏省政协办公厅"}
+
+
+def test_a_place_narrows_the_documents_when_no_unit_is_named():
+    scope = resolve(understand("普陀区哪家单位有公务用车"), LOADED, strict_units=False)
+    assert scope.documents and all("普陀区" in d.unit_name for d in scope.documents)
+
+
 def test_one_short_name_for_two_loaded_units_asks_which():
     scope = resolve(understand("商务委的三公经费是多少"), LOADED)
     assert not scope.documents

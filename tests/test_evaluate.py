@@ -28,6 +28,9 @@ from tests.test_ingest import loaded_home  # noqa: F401  (module-scoped fixture 
         (1.00, "万元", "1.00", "元", False),  # wrong scale
         (54.67, "%", "54.67", "万元", False),
         (3, "辆", "3", "辆", True),
+        (9, "人", "9", "名", True),  # counters that count the same things
+        (4, "台（套）", "4", "台", True),
+        (3, "辆", "3", "个", False),
     ],
 )
 def test_number_scoring(gold_value, gold_unit, value, unit, ok):

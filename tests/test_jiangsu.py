@@ -68,3 +68,17 @@ def test_a_change_the_prose_states_is_answered_with_its_figure(service):
     assert (amount.status, amount.value, amount.unit) == ("verified", Decimal("844.58"), "万元"), amount.answer
     rate = service.ask("政协办公厅2019年基本支出的增长率")
     assert rate.status != "verified" or (rate.value, rate.unit) == (Decimal("14.87"), "%"), rate.answer
+
+
+def test_a_row_inside_a_column_that_is_a_table_of_its_own(service):
+    """"基本支出当中的差旅费": 基本支出 names the table (财政拨款基本支出预算表), 差旅费 its row 30211."""
+    answer = service.ask("江苏省政协办公厅2018年基本支出当中的差旅费有多少")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("200.00"), "万元"), answer.answer
+    assert any(c.row == "差旅费" and "基本支出" in c.table for c in answer.citations)
+
+
+def test_three_named_items_joined_are_summed(service):
+    """The template's own table prints 三公 (660.10), 会议费 (1,282.56) and 培训费 (281.77) side by side."""
+    answer = service.ask("2019年省政协办公厅的会议费、培训费以及三公经费一共多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("2224.43")), answer.answer
+    assert "1282.56 + 281.77 + 660.10" in answer.answer
