@@ -62,16 +62,19 @@ def excerpts(chunks: Sequence[Chunk], pieces: Sequence[str]) -> list[Excerpt]:
     pieces = [norm(p) for p in pieces if len(norm(p)) >= MIN_MATCH]
     split = [(c, *_body(c)) for c in chunks]
     scored = [(c, heading, [(s, _score(s, pieces)) for s in sentences(body)]) for c, heading, body in split]
-    best = max((score for _, _, ss in scored for _, score in ss), default=0)
+    titled = [_score(heading, pieces) for _, heading, _ in split]
+    best = max([*titled, *(score for _, _, ss in scored for _, score in ss)], default=0)
     if best == 0:  # nothing of the question is in the passages' words: they are what retrieval found
         return [Excerpt(c, heading, tuple(sentences(body))) for c, heading, body in split]
     out, quoted = [], set()
-    for chunk, heading, ss in scored:
+    for (chunk, heading, ss), title in zip(scored, titled, strict=True):
         keep = [False] * len(ss)
         for i, (_, score) in enumerate(ss):
             if score >= best * KEEP_AT:
                 keep[i] = True
                 _keep_continuation(ss, keep, i)
+        if title >= best * KEEP_AT and not any(keep):
+            keep = [True] * len(ss)  # its heading names the subject ("…绩效目标表（食品公司经营）"): all of it
         picked = tuple(s for (s, _), k in zip(ss, keep, strict=True) if k and _same(s) not in quoted)
         quoted.update(_same(s) for s in picked)
         if picked:

@@ -66,3 +66,11 @@ def test_places_of_a_unit_name():
     assert places("上海市普陀区商务委员会") == {"上海市", "上海", "普陀区", "普陀"}
     assert places("中共上海市普陀区委社会工作部") >= {"普陀区"}
     assert places("江苏省政协办公厅") == {"江苏省", "江苏"}
+
+
+def test_a_passage_whose_heading_names_the_subject_is_quoted_whole():
+    titled = Chunk("d:c0", "d", 30, "text", "项目支出绩效目标表（忻州市食品公司经营）\n项目概况：保障单位人员工资。\n立项依据：某文件。\n",
+                   {"headings": "项目支出绩效目标表（忻州市食品公司经营）"})
+    other = _chunk("支出情况说明\n一般公共预算当年支出主要用于以下方面：一般公共服务支出。\n", 1)
+    cut = excerpts([other, titled], ["食品公司", "主要用于什么"])
+    assert any("人员工资" in e.text for e in cut)
