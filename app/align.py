@@ -38,11 +38,6 @@ class Misaligned:
     reason: str
 
 
-def _measures(text: str) -> list[Match]:
-    """The lexicon terms the question names (row subjects, not pure column words), in order."""
-    return [m for m in get_lexicon().scan(text) if m.kind in ("term", "code")]
-
-
 def _names(found: Found) -> set[str]:
     """Every name the found figure's row is known by: label, path, code name, the table's subject for a total."""
     lex = get_lexicon()
@@ -170,10 +165,10 @@ def focus(text: str) -> str | None:
     part = _PART_OF.search(folded)
     if not part:
         return None
-    measures = _measures(text)
-    after = [m for m in measures if m.start >= part.end()]
+    named = get_lexicon().scan(text)
+    after = [m for m in named if m.kind in ("term", "code") and m.start >= part.end()]
     # the whole may be a row ("三公经费里的公务接待费") or a column that is a table of its own ("基本支出里的差旅费")
-    whole = [m for m in get_lexicon().scan(text) if m.end <= part.start()]
+    whole = [m for m in named if m.end <= part.start()]
     if after and whole:
         return folded[after[0].start:]
     return None

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app import align
 from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
-from app.excerpt import Excerpt, excerpts, sentences
+from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
 from app.lexicon import get_lexicon
@@ -340,8 +340,7 @@ class Asker:
         if query.intent in ("listing", "duty"):  # a list runs on past one passage
             chosen = self._whole_section(chosen[0]) + [c for c in chosen[1:]]
         # only the sentences that answer; a list or duties question gets its whole section
-        whole = query.intent in ("listing", "duty")
-        cut = [Excerpt(c, *_heading_and_body(c)) for c in chosen] if whole else excerpts(chosen, terms)
+        cut = [whole(c) for c in chosen] if query.intent in ("listing", "duty") else excerpts(chosen, terms)
         chosen = [e.chunk for e in cut]
         parts, said = [], None
         for e in cut:
@@ -563,12 +562,6 @@ def _dedupe(citations: list[Citation]) -> list[Citation]:
             seen.add(key)
             out.append(c)
     return out
-
-
-def _heading_and_body(chunk: Chunk) -> tuple[str, tuple[str, ...]]:
-    heading = str(chunk.metadata.get("headings") or "")
-    body = chunk.text[len(heading):].lstrip("\n") if heading and chunk.text.startswith(heading) else chunk.text
-    return heading, tuple(sentences(body))
 
 
 def _subject_words(text: str, query: Frame) -> list[str]:

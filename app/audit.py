@@ -415,10 +415,17 @@ def audit(store: FactStore, doc_id: str | None = None) -> list[Finding]:
     """Findings for one stored document, or for every document, with the files of one disclosure compared."""
     documents = store.documents()
     chosen = [d for d in documents if doc_id is None or d.doc_id == doc_id]
-    findings = [finding for d in chosen for finding in audit_document(d, store.facts(d.doc_id))]
+    facts: dict[str, Sequence[Fact]] = {}  # each document's facts read once
+
+    def facts_of(d: Document) -> Sequence[Fact]:
+        if d.doc_id not in facts:
+            facts[d.doc_id] = store.facts(d.doc_id)
+        return facts[d.doc_id]
+
+    findings = [finding for d in chosen for finding in audit_document(d, facts_of(d))]
     for d in chosen:
-        findings += disclosure_conflicts(d, store.facts(d.doc_id), [
-            (o, store.facts(o.doc_id)) for o in documents if o.disclosure_id == d.disclosure_id and o.doc_id != d.doc_id
+        findings += disclosure_conflicts(d, facts_of(d), [
+            (o, facts_of(o)) for o in documents if o.disclosure_id == d.disclosure_id and o.doc_id != d.doc_id
             and (doc_id is not None or o.doc_id < d.doc_id)])  # each pair once when every document is audited
     return findings
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
-from app.lookup import norm
+from app.lookup import norm, overlap
 from store.models import Chunk
 
 # A sentence ends at 。！？； or a line break; an enumerated item ("2、…", "（三）…") is a line of its own.
@@ -47,13 +46,15 @@ def _body(chunk: Chunk) -> tuple[str, str]:
     return heading, text
 
 
+def whole(chunk: Chunk) -> Excerpt:
+    """A passage quoted whole, under its heading."""
+    heading, body = _body(chunk)
+    return Excerpt(chunk, heading, tuple(sentences(body)))
+
+
 def _score(sentence: str, pieces: Sequence[str]) -> int:
     s = norm(sentence)
-    total = 0
-    for piece in pieces:
-        m = SequenceMatcher(None, piece, s, autojunk=False).find_longest_match(0, len(piece), 0, len(s))
-        total += m.size if m.size >= MIN_MATCH else 0
-    return total
+    return sum(common for piece in pieces if (common := overlap(piece, s)) >= MIN_MATCH)
 
 
 def excerpts(chunks: Sequence[Chunk], pieces: Sequence[str]) -> list[Excerpt]:
@@ -65,7 +66,7 @@ def excerpts(chunks: Sequence[Chunk], pieces: Sequence[str]) -> list[Excerpt]:
     titled = [_score(heading, pieces) for _, heading, _ in split]
     best = max([*titled, *(score for _, _, ss in scored for _, score in ss)], default=0)
     if best == 0:  # nothing of the question is in the passages' words: they are what retrieval found
-        return [Excerpt(c, heading, tuple(sentences(body))) for c, heading, body in split]
+        return [whole(c) for c in chunks]
     out, quoted = [], set()
     for (chunk, heading, ss), title in zip(scored, titled, strict=True):
         keep = [False] * len(ss)

@@ -328,7 +328,8 @@ def key_phrases(text: str) -> list[str]:
     return [p for p in _ASKING.split(norm(text)) if len(p) >= 2]
 
 
-def _overlap(a: str, b: str) -> int:
+def overlap(a: str, b: str) -> int:
+    """The length of the longest run of characters two texts share."""
     m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
     return m.size
 
@@ -368,7 +369,7 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
                 tier, here = 3, (exact, -abs(len(label) - len(piece)))
             elif label and fuzz.ratio(label, piece) >= FUZZY_LABEL:
                 tier, here = 2, (0, 0)
-            elif (common := _overlap(piece, heading)) >= 4:
+            elif (common := overlap(piece, heading)) >= 4:
                 tier, here = 1, (0, common)
             else:
                 continue

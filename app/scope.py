@@ -204,13 +204,15 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
     placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
-    place_ends = _place_name_ends(question)
+    place_ends: set[int] | None = None  # tagged only when a phrase begins with a place-like run
     for m in _UNITLIKE.finditer(question):
         phrase = re.sub(r"^(?:\d{0,4}年度?|[和与及跟同、的])+", "", m.group(0))  # "2019年江苏政协办": the year is not the name
         # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run, and only
         # where the words are a place name (太原市, not 听说省 or 车改后省).
         place = m.group(1)[-3:] if m.group(1) and len(m.group(1)) >= 3 else ""
-        if place and m.end(1) in place_ends and not any(place in d.unit_name for d in documents):
+        if place and place_ends is None:
+            place_ends = _place_name_ends(question)
+        if place and m.end(1) in (place_ends or ()) and not any(place in d.unit_name for d in documents):
             return phrase  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
             continue
