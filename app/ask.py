@@ -115,7 +115,7 @@ class Asker:
             return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
         if not founds:
             return refusal(question, "文件中没有找到这个数字")
-        return self._figure_answer(query, founds)
+        return self._figure_answer(query, founds, scope)
 
     def _figures(self, query: Frame, scope: Scope, text: str) -> list[Found]:
         raw: list[Found] = []
@@ -176,7 +176,7 @@ class Asker:
         return tuple(o for o in founds if o is not kept and o.doc.disclosure_id == kept.doc.disclosure_id
                      and not equal_figures(o.value, o.unit, kept.value, kept.unit) and conflicts(o.facts[:1], own))
 
-    def _figure_answer(self, query: Frame, founds: list[Found]) -> Answer:
+    def _figure_answer(self, query: Frame, founds: list[Found], scope: Scope) -> Answer:
         kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
         if query.extreme and len(founds) > 1 and _same_unit(founds):  # "哪家最多": the highest first
             pick = (max if query.extreme == "max" else min)(founds, key=lambda f: f.value)
@@ -234,7 +234,10 @@ class Asker:
                 word = "下降" if query.less else "增长"
                 summary = (f"{scope_name((a if base is b else b).doc)}比{scope_name(base.doc)}{word}{fmt(value)}%"
                            f"（({fmt(a.value)} − {fmt(b.value)}) ÷ {fmt(base.value)}）。")
-        elif len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds) and more <= 0:
+        elif (len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds) and more <= 0
+              and (len(scope.units) > 1 or len(scope.years) > 1 or query.every_year)):
+            # a sum across documents only of those the question names: "收入总计" over every loaded
+            # document is each one's total, not their sum
             value = sum((f.value for f in founds), founds[0].value * 0)
             unit = founds[0].unit
             same = len({f.label for f in founds}) == 1  # else each figure is named by its own sentence above

@@ -92,3 +92,11 @@ def test_half_a_difference_is_refused_never_verified(service):
 def test_the_highest_of_many_units_comes_first(service):
     answer = service.ask("三家单位里出国经费最多的是多少")
     assert (answer.status, answer.value) == ("verified", Decimal("839.00")), answer.answer
+
+
+def test_an_unscoped_total_is_each_documents_own_never_their_sum(service):
+    # "收入总计" names no unit: each loaded document's total, not one sum across units and years
+    answer = service.ask("收入总计是多少")
+    assert "以上" not in answer.answer and "合计" not in answer.answer.split("。")[-2], answer.answer
+    named = service.ask("忻州市商务局和普陀区政府办的三公经费一共多少")
+    assert (named.status, named.value) == ("verified", Decimal("877.50")), named.answer  # 10.00 + 867.50
