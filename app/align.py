@@ -108,7 +108,7 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
         return None
     if found.how == "difference":
         return None  # an operation over two operands, each looked up by its own name
-    if query.intent == "rate" or _RATE.search(query.question):
+    if query.intent == "rate" or _RATE.search(query.question) and query.intent != "share":  # 占…百分之几: a share
         if found.how == "share" or found.column == "占比":
             subject = measures[0].text if measures else text.strip("？?。 ")
             return Misaligned(subject, f"{found.label}的占比", "问的是变化的幅度，不是占比")

@@ -13,10 +13,10 @@ from app.compose import citation, figure_sentence, fmt, passage_citation, scope_
 from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
-from app.lexicon import get_lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm, previous_year_column
 from app.mentions import equal_figures
+from app.operands import difference, joined, operand, part_of, share
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import understand
@@ -129,21 +129,22 @@ class Asker:
             facts = self.doc_facts(doc)
             frame, words = operands.get(doc.doc_id, (query, text))
             part = whole_part if frame is query else align.focus(words)
-            part_query = _part_of(frame, words, part) if part else None
+            part_query = part_of(frame, words, part) if part else None
             if intent == "completion":
                 stages = (frame.stage,) if frame.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
                 found = find_prose(facts, frame, words, tuple(map(completion_column, stages)))
             elif intent in _PROSE_COLUMNS:
                 found = find_prose(facts, frame, words, _PROSE_COLUMNS[intent])
-                if not found and intent == "share":
-                    found = compute_share(facts, frame, words)
+                if intent == "share" and (not found or align.check(frame, found, words)):
+                    # a share the prose states of another item is no answer: compute the one asked
+                    found = share(facts, frame, words) or compute_share(facts, frame, words) or found
             elif scope.previous_year:
                 disclosure = [self.doc_facts(d) for d in scope.documents if d.disclosure_id == doc.disclosure_id]
                 found = _previous_year_figure(facts, disclosure, frame, words)
             else:
                 found = find_amount(facts, part_query, part) if part_query else None
-                found = found or (_joined(facts, frame, words) if frame.total else None)
-                found = found or (_difference(facts, frame, words) if frame.difference and frame is query else None)
+                found = found or (joined(facts, frame, words) if frame.total else None)
+                found = found or (difference(facts, frame, words) if frame.difference and frame is query else None)
                 found = found or find_amount(facts, frame, words)
             if found is not None:
                 raw.append(found)
@@ -363,49 +364,6 @@ class Asker:
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
 
 
-_JOIN = re.compile(r"加上|[和与及、加]")
-_ONLY_JOINERS = re.compile(r"\s*(加上|以及|[和与及、加])\s*")
-
-
-def _joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
-    """"区级和市级支持总部经济加起来": each item looked up on its own, then their sum (one document)."""
-    from app.lookup import key_phrases
-
-    columns = [c for c in get_lexicon().columns_in(text) if c != "合计"]  # 加起来 is the operation, not a column
-    if len(columns) >= 2 and _JOIN.search(text) and not query.terms:
-        # "人员经费和公用经费加起来": two columns of one total row
-        summed = _sum_of(facts.doc, [find_amount(facts, replace(query, total=False, column=c), c)
-                                     for c in dict.fromkeys(columns)])
-        if summed:
-            return summed
-    # "“三公”经费、会议费和培训费合计": the lexicon's measures, with only joining words between them
-    folded = align.fold(text)
-    measures = [m for m in get_lexicon().scan(text) if m.kind in ("term", "code")]
-    if len(measures) >= 2 and all(_ONLY_JOINERS.fullmatch(folded[a.end:b.start])
-                                  for a, b in zip(measures, measures[1:], strict=False)):
-        summed = _sum_of(facts.doc, [find_amount(facts, _operand(query, m.text), m.text) for m in measures])
-        if summed:
-            return summed
-    for piece in key_phrases(text):
-        parts = [p for p in _JOIN.split(piece) if p]
-        if len(parts) < 2:
-            continue
-        last = parts[-1]
-        # A short first item borrows the last item's noun: 区级 + (市级)支持总部经济.
-        items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
-        return _sum_of(facts.doc, [find_amount(facts, _operand(query, item), item) for item in items])
-    return None
-
-
-def _sum_of(doc: Document, found: list[Found | None]) -> Found | None:
-    """The sum of operands each looked up on its own: all found, all different cells, one unit."""
-    if not all(found) or len({f.facts[0].fact_id for f in found}) != len(found) or len({f.unit for f in found}) != 1:
-        return None
-    cells = tuple(c for f in found for c in f.facts)
-    return Found(doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
-                 "与".join(f.label for f in found), "合计", "sum")
-
-
 # A clause that states a change: a change word with its figure, or "unchanged" in words.
 _STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|相同|一致|不变|没有变化")
 
@@ -436,43 +394,6 @@ def _change_figure(clause: str, want_rate: bool):
     after = clause[_STATED_CHANGE.search(clause).start():]
     figures = [m for m in extract(after) if m.value is not None and (m.unit == "%") == want_rate and m.unit]
     return figures[0] if figures else None
-
-
-def _operand(query: Frame, item: str) -> Frame:
-    """The frame of one operand: its own column word (人员经费 and 公用经费 are columns), no total."""
-    from app.understand import understand
-
-    own = understand(item)
-    return replace(query, total=False, column=own.column, terms=own.terms, codes=own.codes,
-                   table_kinds=own.table_kinds or query.table_kinds)
-
-
-def _part_of(query: Frame, text: str, part: str) -> Frame:
-    """The frame of the part of "A里的B": B's own words, looked up first in the tables A names."""
-    from app.understand import understand
-
-    own = _operand(query, part)
-    whole = understand(text[: max(0, len(text) - len(part))])
-    return replace(own, table_kinds=tuple(dict.fromkeys((*whole.table_kinds, *own.table_kinds))))
-
-
-# "A比B多多少": two operands of one document, not "比上年" (a change) or "比2023年".
-_TWO_OPERANDS = re.compile(r"^(?P<a>.+?)(?:比|较|减去|和|与)(?P<b>.+?)(?:多|少|高|低|相差|差)")
-_NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|预算数?|执行数?|决算数?)")
-
-
-def _difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
-    """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
-    m = _TWO_OPERANDS.search(text.strip())
-    if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
-        return None
-    a_text, b_text = m.group("a"), m.group("b")
-    a = find_amount(facts, _operand(query, a_text), a_text)
-    b = find_amount(facts, _operand(query, b_text), b_text)
-    if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id or a.how == "prose" or b.how == "prose":
-        return None
-    return Found(facts.doc, a.facts[:1], a.value - b.value, a.unit, f"{a.label}比{b.label}", "差额", "difference",
-                 b.facts[:1])
 
 
 _NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低\s？?，,。]|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
@@ -506,7 +427,7 @@ def _operands_by_document(frame: Frame, scope: Scope) -> dict[str, tuple[Frame, 
         names += [f"{doc.year}年"] if doc.year else []
         side = int(any(n in b_part for n in names) and not all(n in a_part for n in names if n in b_part))
         own = side if named[side] else 1 - side  # "A和B的X差多少": the subject is named once, for both
-        out[doc.doc_id] = (_operand(frame, texts[own]) if own else frame, texts[own])
+        out[doc.doc_id] = (operand(frame, texts[own]) if own else frame, texts[own])
     return out
 
 

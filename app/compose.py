@@ -77,7 +77,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     label = bare(found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
     if found.how == "share":
         whole = found.inputs[0]
-        text = (f"{scope_name(doc)}{label}占{whole.row_label}的比重为{shown}"
+        text = (f"{scope_name(doc)}{label}占{found.base or whole.row_label}的比重为{shown}"
                 f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first, doc)}计算）。")
     elif found.how == "difference":
         a, b = found.facts[0], found.inputs[0]

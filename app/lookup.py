@@ -52,6 +52,7 @@ class Found:
     inputs: tuple[Fact, ...] = field(default_factory=tuple)  # for derived figures: what they derive from
     # another file claiming the same unit, year and kind that states this figure differently
     dissent: tuple[Found, ...] = field(default_factory=tuple)
+    base: str = ""  # for a share: the whole, as the question named it (基本支出), when its row is a 合计
 
 
 class DocFacts:
@@ -305,7 +306,7 @@ def _total(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         rows = [f for f in totals if f.table_kind == kind]
         if rows:
             cell = rows[0] if query.column else min(rows, key=lambda f: f.bbox[0] if f.bbox else 0)
-            return _found(doc_facts.doc, [cell], f"{side}{query.column or '合计'}")
+            return _found(doc_facts.doc, [cell], query.column or f"{side}合计")
     return None
 
 
@@ -323,9 +324,14 @@ _ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有�
                      r"[？?，,。！!\s]")
 
 
+# "服务类", "货物这块", "人员方面": the kind of thing named, not part of its name
+_KIND_OF = re.compile(r"(?<=..)(类|方面|这块|这一块|那块|部分|这部分|这项|一项)$")
+
+
 def key_phrases(text: str) -> list[str]:
     """What the question is about, in pieces: the text with asking words cut out ("生命健康专项")."""
-    return [p for p in _ASKING.split(norm(text)) if len(p) >= 2]
+    pieces = (_KIND_OF.sub("", p) for p in _ASKING.split(norm(text)))
+    return [p for p in pieces if len(p) >= 2]
 
 
 def overlap(a: str, b: str) -> int:
@@ -362,7 +368,11 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
         label = norm(f.row_label)
         heading = norm(f.table_title)
         total, first, detail = 0, len(pieces), (0, 0)
+        # a short word is a qualifier of a matched name ("政府采购里货物" → 政府采购货物), never a match alone
+        qualifiers = [p for p in pieces if len(p) < shortest and label and p in label and p != label]
         for index, piece in enumerate(pieces):
+            if piece in qualifiers:
+                continue
             if label and (label == piece or min(len(label), len(piece)) >= shortest and (label in piece or piece in label)):
                 # the same name, then a name ending in it (its head noun), then a longer phrase
                 exact = 2 if label == piece else 1 if label.endswith(piece) or piece.endswith(label) else 0
@@ -377,7 +387,7 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
             if index < first:
                 first, detail = index, here
         if total:
-            key = (total, -first, detail, -order)
+            key = (len(qualifiers) if total >= 3 else 0, total, -first, detail, -order)
             if best is None or key > best[0]:
                 best = (key, f)
     if best is None:

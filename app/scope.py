@@ -22,7 +22,8 @@ _UNIT_NOUN = re.compile(r"(街道|镇|乡|人大|政协|法院|检察院|办公�
 _JOINERS = re.compile(r"[和与及跟同、的年比]")
 _ABBREVIATIONS = (("人民政府办公室", "政府办"), ("委员会", "委"), ("办公室", "办"), ("人民政府", "政府"),
                   ("人民代表大会常务委员会", "人大"), ("人民检察院", "检察院"), ("高级人民法院", "法院"),
-                  ("人民法院", "法院"), ("办公厅", "办"), ("街道办事处", "街道"))
+                  ("人民法院", "法院"), ("办公厅", "办"), ("街道办事处", "街道"),
+                  ("区政府办", "区府办"), ("市政府办", "市府办"), ("县政府办", "县府办"))
 # Words a short name drops: 中共…区委社会工作部 → 社会工作部, …人民政府万里街道办事处 → 万里街道.
 _GENERIC_PREFIX = re.compile(r"^(中共|中国共产党)")
 _PARTY_COMMITTEE = re.compile(r"^(委|党委)(?=.{2,})")
@@ -63,10 +64,8 @@ def aliases(unit_name: str) -> set[str]:
             if len(place) >= 3:  # 忻州商务局, 普陀商务委员会: the place without its 市/区/省
                 names.add(place[:-1] + c)
             names.add(place[-1] + c)  # 区政府办, 市商务局, 省政协办公厅: "the district's …"
-    for name in list(names):
-        for long, short in _ABBREVIATIONS:
-            if long in name:
-                names.add(name.replace(long, short))
+    for long, short in _ABBREVIATIONS:  # chained: 区人民政府办公室 → 区政府办 → 区府办
+        names |= {name.replace(long, short) for name in names if long in name}
     return {n for n in names if len(n) >= 3}
 
 
@@ -188,6 +187,9 @@ def _one_name_for_several(question: str, units: Sequence[str]) -> str:
     return ""
 
 
+_NOT_IN_PLACE = re.compile(r"[和与及的、办委局厅部]")  # "办和区" (区府办和区商务委) is no place
+
+
 def _place_name_ends(question: str) -> set[int]:
     """Where the place names of a question end, by jieba's part-of-speech tagger (ns: a place name)."""
     import jieba.posseg
@@ -195,7 +197,8 @@ def _place_name_ends(question: str) -> set[int]:
     ends, at = set(), 0
     for word, flag in jieba.posseg.lcut(question):
         at += len(word)
-        if flag == "ns":
+        # 大同市 is tagged a noun (大同 is also a word): one word of a name and 市/区/县 is a place too
+        if flag == "ns" or (len(word) >= 3 and word[-1] in "省市区县州旗" and not _NOT_IN_PLACE.search(word[:-1])):
             ends.add(at)
     return ends
 

@@ -206,6 +206,10 @@ def check_number(m: Mention, draft: str, ev: Evidence) -> NumberCheck:
     if quoted:
         table = _contradicted(m, where, ev)
         return _overruled(m, table) if table else NumberCheck(m.text, m.value, m.unit, True, (quoted,))
+    if _in_derivation(draft, m.start):  # "（351684000.00元 ÷ 371514655.00元）": an operand, cited as such
+        operand = next((f for f in ev.cited if same_figure(m, f)), None)
+        if operand is not None:
+            return NumberCheck(m.text, m.value, m.unit, True, (f"fact:{operand.fact_id}",))
     derived = _derive(m, ev.cited) if _OPERATION.search(sentence) else ""
     if derived:
         return NumberCheck(m.text, m.value, m.unit, True, (derived,))
@@ -248,6 +252,13 @@ def _overruled(m: Mention, table: Fact) -> NumberCheck:
 
 # A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).
 _OPERATION = re.compile(r"合计|合共|共计|总计|之和|加起来|相加|\+|＋|相差|差额|差|多|少|减|−|-|占|比重|比例|÷|/|增长|减少|增加|下降")
+_DERIVATION = re.compile(r"（[^（）]*[÷−+][^（）]*）")  # the operands of a computed figure, in parentheses
+
+
+def _in_derivation(draft: str, start: int) -> bool:
+    return any(d.start() < start < d.end() for d in _DERIVATION.finditer(draft))
+
+
 _MARKER = re.compile(r"\[\d+(?:[,，、]\s*\d+)*\]|【\d+】")
 
 

@@ -70,7 +70,8 @@ def _doc(unit: str, year: int = 2025, scope: str = "单位", kind: str = "预算
 
 LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中共上海市普陀区委社会工作部", 2024, "部门", "决算"),
           _doc("上海市财政局"), _doc("江苏省政协办公厅", 2019, "部门"), _doc("江苏省人民检察院", 2019, "部门"),
-          _doc("上海市普陀区商务委员会"), _doc("上海市静安区商务委员会"), _doc("上海市普陀区人力资源和社会保障局")]
+          _doc("上海市普陀区商务委员会"), _doc("上海市静安区商务委员会"), _doc("上海市普陀区人力资源和社会保障局"),
+          _doc("上海市普陀区人民政府办公室")]
 
 
 @pytest.mark.parametrize(("question", "unit"), [
@@ -83,6 +84,7 @@ LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中
     ("普陀商务委三公经费", "上海市普陀区商务委员会"),
     ("社工部2024年财政拨款收入多少", "中共上海市普陀区委社会工作部"),  # each word's first character
     ("区人社局2025年收入", "上海市普陀区人力资源和社会保障局"),
+    ("区府办2025年的退休费", "上海市普陀区人民政府办公室"),  # 区政府办, said 区府办
 ])
 def test_units_by_their_everyday_short_names(question, unit):
     scope = resolve(understand(question), LOADED)
@@ -99,13 +101,15 @@ def test_a_unit_not_loaded_is_refused_never_widened(question):
     ("听说省政协办公厅2019年的会议费有多少", "江苏省政协办公厅"),  # words before 省 are no place
     ("车改以后省政协办公厅2019年的交通补贴", "江苏省政协办公厅"),
     ("人员经费比区委社会工作部多多少", "中共上海市普陀区委社会工作部"),  # the name starts after 比
+    ("区府办和区商务委现在一共有几辆公车", "上海市普陀区商务委员会"),  # jieba's word 办和区 is no place
 ])
 def test_words_before_a_loaded_units_name_are_not_a_stranger(question, unit):
     scope = resolve(understand(question), LOADED)
     assert unit in [d.unit_name for d in scope.documents], scope.refusal
 
 
-@pytest.mark.parametrize("question", ["太原市商务局2024年公务接待费", "上海市商务委员会的三公经费", "黄浦区财政局的人员经费"])
+@pytest.mark.parametrize("question", ["太原市商务局2024年公务接待费", "上海市商务委员会的三公经费", "黄浦区财政局的人员经费",
+                                      "大同市商务局2024年招待费预算多少"])  # 大同 is also a word: tagged a noun
 def test_a_place_no_loaded_unit_belongs_to_is_a_stranger(question):
     scope = resolve(understand(question), LOADED)
     assert not scope.documents and "没有加载" in scope.refusal

@@ -100,6 +100,17 @@ def test_shares_changes_and_counts_from_prose(service, question, value, unit):
     assert answer.status == "verified"
 
 
+@pytest.mark.parametrize(("question", "value", "unit"), [
+    ("公用经费占基本支出的比例是多少", "20.21", "%"),  # 113.23 ÷ 560.30: two columns of the 表六 合计 row
+    ("人员经费占基本支出的比重", "79.79", "%"),  # not the prose's 基本支出 share of the total (54.67%)
+    ("政府采购里服务类占了多大比例？", "62.17", "%"),  # 13.10 ÷ 21.07: two figures of one prose sentence
+    ("今年政府采购里服务类有多少", "13.10", "万元"),  # the part named after 里, not the 21.07 total
+])
+def test_a_share_or_part_the_documents_do_not_state_is_computed_from_its_operands(service, question, value, unit):
+    answer = service.ask(question, XZ)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [

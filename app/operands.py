@@ -1,0 +1,116 @@
+"""Operations on two or more operands of one document: each operand looked up on its own, then combined.
+
+"人员经费和公用经费加起来" (a sum), "A比B多多少" (a difference), "A占B的比例" (a share), "A里的B" (a part)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+
+from app import align
+from app.frame import Frame
+from app.lexicon import get_lexicon
+from app.lookup import DocFacts, Found, find_amount, key_phrases
+from app.understand import understand
+from store.models import Document
+
+_JOIN = re.compile(r"加上|[和与及、加]")
+_ONLY_JOINERS = re.compile(r"\s*(加上|以及|[和与及、加])\s*")
+
+
+def joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """"区级和市级支持总部经济加起来": each item looked up on its own, then their sum (one document)."""
+    columns = [c for c in get_lexicon().columns_in(text) if c != "合计"]  # 加起来 is the operation, not a column
+    if len(columns) >= 2 and _JOIN.search(text) and not query.terms:
+        # "人员经费和公用经费加起来": two columns of one total row
+        summed = sum_of(facts.doc, [find_amount(facts, replace(query, total=False, column=c), c)
+                                     for c in dict.fromkeys(columns)])
+        if summed:
+            return summed
+    # "“三公”经费、会议费和培训费合计": the lexicon's measures, with only joining words between them
+    folded = align.fold(text)
+    measures = [m for m in get_lexicon().scan(text) if m.kind in ("term", "code")]
+    if len(measures) >= 2 and all(_ONLY_JOINERS.fullmatch(folded[a.end:b.start])
+                                  for a, b in zip(measures, measures[1:], strict=False)):
+        summed = sum_of(facts.doc, [find_amount(facts, operand(query, m.text), m.text) for m in measures])
+        if summed:
+            return summed
+    for piece in key_phrases(text):
+        parts = [p for p in _JOIN.split(piece) if p]
+        if len(parts) < 2:
+            continue
+        last = parts[-1]
+        # A short first item borrows the last item's noun: 区级 + (市级)支持总部经济.
+        items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
+        return sum_of(facts.doc, [find_amount(facts, operand(query, item), item) for item in items])
+    return None
+
+
+def sum_of(doc: Document, found: list[Found | None]) -> Found | None:
+    """The sum of operands each looked up on its own: all found, all different cells, one unit."""
+    if not all(found) or len({f.facts[0].fact_id for f in found}) != len(found) or len({f.unit for f in found}) != 1:
+        return None
+    cells = tuple(c for f in found for c in f.facts)
+    return Found(doc, cells, sum((f.value for f in found), found[0].value * 0), found[0].unit,
+                 "与".join(f.label for f in found), "合计", "sum")
+
+
+def operand(query: Frame, item: str) -> Frame:
+    """The frame of one operand: its own column word (人员经费 and 公用经费 are columns), no total."""
+    own = understand(item)
+    return replace(query, total=False, column=own.column, terms=own.terms, codes=own.codes,
+                   table_kinds=own.table_kinds or query.table_kinds)
+
+
+def part_of(query: Frame, text: str, part: str) -> Frame:
+    """The frame of the part of "A里的B": B's own words, looked up first in the tables A names."""
+    own = operand(query, part)
+    whole = understand(text[: max(0, len(text) - len(part))])
+    return replace(own, table_kinds=tuple(dict.fromkeys((*whole.table_kinds, *own.table_kinds))))
+
+
+# "A比B多多少": two operands of one document, not "比上年" (a change) or "比2023年".
+_TWO_OPERANDS = re.compile(r"^(?P<a>.+?)(?:比|较|减去|和|与)(?P<b>.+?)(?:多|少|高|低|相差|差)")
+_NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|预算数?|执行数?|决算数?)")
+
+
+def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
+    m = _TWO_OPERANDS.search(text.strip())
+    if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
+        return None
+    a_text, b_text = m.group("a"), m.group("b")
+    a = find_amount(facts, operand(query, a_text), a_text)
+    b = find_amount(facts, operand(query, b_text), b_text)
+    if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id or a.how == "prose" or b.how == "prose":
+        return None
+    return Found(facts.doc, a.facts[:1], a.value - b.value, a.unit, f"{a.label}比{b.label}", "差额", "difference",
+                 b.facts[:1])
+
+
+# "A占B的比例": what follows 占 names the base; words of asking are not part of it.
+_SHARE_WORDS = re.compile(r"(的)?(比例|比重|百分之几|百分比|份额|几成|多大|多少|多少比例|是|了|为|约|％|%|[？?。，,\s])+")
+_PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
+
+
+def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """"A占B的比例": A over B, each looked up on its own; "A里B占多少": B over A. None unless both are
+    found, in one unit, distinct, and the part no larger than the base."""
+    at = text.find("占")
+    if at <= 0:
+        return None
+    part_text, base_text = text[:at], _SHARE_WORDS.sub("", text[at + 1:])
+    inside = _PART_OF.search(part_text)
+    if not base_text and inside and inside.start() >= 2:
+        base_text = part_text[: inside.start()]  # "政府采购里服务类占多少": of 政府采购
+    if len(base_text) < 2:
+        return None
+    part = find_amount(facts, operand(query, part_text), part_text)
+    base = find_amount(facts, operand(query, base_text), base_text)
+    if not part or not base or part.unit != base.unit or not base.value or part.unit == "%":
+        return None
+    if part.facts[0].fact_id == base.facts[0].fact_id or part.value > base.value:
+        return None
+    value = (part.value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return Found(facts.doc, part.facts, value, "%", part.label, "占比", "share", base.facts[:1], base=base.label)
