@@ -158,7 +158,8 @@ class Asker:
         # The 部门 and 单位 budgets of a body with one unit print the same figures: say them once,
         # unless the question compares exactly those two.
         unique = list({(f.doc.unit_name, f.doc.year, f.label, f.value, f.unit): f for f in raw}.values())
-        chosen = raw if query.intent == "compare" and len(unique) < 2 <= len(raw) else unique
+        both = "部门" in query.question and "单位" in query.question
+        chosen = raw if query.intent == "compare" and both and len(unique) < 2 <= len(raw) else unique
         return sorted(chosen, key=lambda f: _mentioned_at(query, f.doc))
 
     def _mentions(self, name: str, documents: Sequence[Document]) -> bool:
@@ -396,7 +397,7 @@ def _change_figure(clause: str, want_rate: bool):
     return figures[0] if figures else None
 
 
-_NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低\s？?，,。]|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
+_NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低更\s？?，,。]|谁家|哪家|哪个|哪一个|谁|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
 _OPERAND_SPLIT = re.compile(r"(?<![增减])比(?!例|重)|较|和|与|跟|同")
 
 

@@ -70,7 +70,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     plain = found.column in _PLAIN_COLUMNS or found.column.endswith(("预算数", "决算数")) or found.how == "share"
     stage = next((w for w in _STAGES if w in found.column), None)
     kind_word = f"{stage}数" if stage else kind_word  # a 决算 table's 全年预算数 column is no 决算 figure
-    column = "" if plain else f"（{found.column}）"
+    column = "" if plain or found.column == found.label else f"（{found.column}）"  # not 人员经费（人员经费）
     shown = f"{fmt(value)}{unit}"
     if unit != found.unit:
         shown += f"（即{fmt(found.value)}{found.unit}）"

@@ -327,6 +327,13 @@ class Lexicon:
         """Every canonical column word in the question, in question order."""
         return _dedupe(m.column for m in self.scan(question) if m.column)
 
+    def without_columns(self, question: str) -> str:
+        """The question (folded) with its column words cut out: what it names besides columns."""
+        text = fold(question)
+        for m in reversed([m for m in self.scan(question) if m.column and m.kind == "column"]):
+            text = text[: m.start] + " " + text[m.end:]
+        return text
+
     def column_in(self, question: str) -> str | None:
         """The column the question asks for: the most specific named (人员经费 > 基本支出 > 一般公共预算
         > 合计); among equally specific ones the last named (基本支出中人员经费 → 人员经费)."""
@@ -398,6 +405,8 @@ class Lexicon:
                  if text[i:j] in self.table_hints]
         kinds = [k for _, _, ks in _longest_first(cands) for k in ks]
         for m in self.scan(question):
+            # a colloquial term (预算总盘子) looks where its printed label (收入总计) is hinted to stand
+            kinds += [k for label in m.labels[:1] for k in self.table_hints.get(fold(label), ())]
             if m.code:
                 kinds += FUNCTION_TABLES if m.code.startswith(self.pattern_classes) else ECONOMIC_TABLES
             names = {normalise(x) for x in m.labels}

@@ -257,7 +257,7 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         picked = pick(doc_facts.by_label[fuzzy], query, fuzzy, doc)
         if picked:
             return _found(doc, picked[0], picked[0][0].row_label)
-    if not _specific(text):
+    if not _specific(get_lexicon().without_columns(text)):  # "人头经费" names the column 人员经费, nothing more
         found = _total(doc_facts, query, text)
         if found:
             return found

@@ -52,6 +52,9 @@ def shanghai_loaded(service) -> bool:
         ("办公费多少元？", "64100", "元"),
         ("机关运行经费多少", "113.23", "万元"),
         ("遗属补助多少元", "60100", "元"),
+        ("人头经费今年安排了多少", "447.07", "万元"),  # a column word alone: the 合计 row's 人员经费
+        ("冬天烧暖气的钱预算多少", "19.10", "万元"),
+        ("去年的预算总盘子是多少", "863.90", "万元"),  # 1,024.87 less the stated increase 160.97
     ],
 )
 def test_lookup_by_name_synonym_and_code(service, question, value, unit):

@@ -100,3 +100,9 @@ def test_an_unscoped_total_is_each_documents_own_never_their_sum(service):
     assert "以上" not in answer.answer and "合计" not in answer.answer.split("。")[-2], answer.answer
     named = service.ask("忻州市商务局和普陀区政府办的三公经费一共多少")
     assert (named.status, named.value) == ("verified", Decimal("877.50")), named.answer  # 10.00 + 867.50
+
+
+def test_which_of_two_units_spends_more_is_their_difference(service):
+    # "谁家多" names no subject of its own: 退休费 is both units' (1,197,600.00 − 1,188,720.00)
+    answer = service.ask("退休费预算，商务委和区府办谁家多？多多少元")
+    assert (answer.status, answer.value) == ("verified", Decimal("8880.00")), answer.answer
