@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import get_lexicon
 from app.scope import aliases
+from app.scope import places as place_names
 from store.models import PROSE, Document, Fact
 
 # Which table answers an amount question when a label stands in several (三公 items sit in the
@@ -67,6 +68,7 @@ class DocFacts:
         self.prose = [f for f in self.facts if f.table_kind == PROSE]
         skip = {norm(a) for a in aliases(doc.unit_name)}
         self.self_names = skip  # the document's own unit name, never a row it could be about
+        places = sorted(place_names(doc.unit_name), key=len, reverse=True)
         for f in self.facts:
             if f.table_kind == PROSE:
                 continue
@@ -75,6 +77,8 @@ class DocFacts:
                 self.by_label[key].append(f)
             for name in _alternate_names(f):
                 self.by_alt[norm(name)].append(f)
+            if key and (short := _short_name(key, places)) != key:
+                self.by_alt[short].append(f)  # 忻州市食品公司经费 is "食品公司" to its own staff
             if f.row_code:
                 self.by_code[f.row_code].append(f)
 
@@ -106,6 +110,21 @@ class DocFacts:
                 if (label in self.by_label or label in self.by_alt) and all(label != x for *_, x in found):
                     found.append((match.start, 1 + rank + (100 if label in _GENERIC else 0), label))
         return [label for *_, label in sorted(found)]
+
+
+_FUNDS_WORD = re.compile(r"(专项经费|工作经费|经费|资金)$")
+
+
+def _short_name(label: str, places: Sequence[str]) -> str:
+    """A project row without the unit's place in front or the word 经费 behind (忻州市食品公司经费 → 食品公司);
+    the label itself when nothing distinctive of four characters or more is left."""
+    short = label
+    for place in places:
+        if short.startswith(place):
+            short = short[len(place):]
+            break
+    short = _FUNDS_WORD.sub("", short)
+    return short if len(short) >= 4 else label
 
 
 def _alternate_names(f: Fact) -> tuple[str, ...]:
@@ -279,7 +298,28 @@ def _fuzzy_label(doc_facts: DocFacts, text: str) -> str | None:
             score = fuzz.ratio(piece, label)
             if score >= FUZZY_ROW and (best is None or score > best[0]):
                 best = (score, label)
-    return best[1] if best else None
+    if best:
+        return best[1]
+    # An abbreviated long name ("外贸企业出口信保的保费补贴" for 外贸企业投保中国出口信用保险保费补贴): the
+    # question's words, in order, nearly all in one long label that they cover for the most part
+    asked = "".join(_FILLER.sub("", _SCOPE_WORDS.sub("", p)) for p in key_phrases(text))
+    if len(asked) < 6:
+        return None
+    scored = []
+    for label in doc_facts.labels_longest_first:
+        if len(label) < 8 or label not in doc_facts.by_label:
+            continue
+        covered = _covered(asked, label)
+        if covered >= ABBREVIATED * len(asked) and covered >= len(label) / 2:
+            scored.append((covered, label))
+    scored.sort(reverse=True)
+    if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):  # one label clearly best, else none
+        return scored[0][1]
+    return None
+
+
+_FILLER = re.compile(r"给了|拨了|花了|用了|发了|安排了|拨付|[给拨花用发]")
+ABBREVIATED = 0.85  # of the question's words a long label must contain, in order, to be named by them
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|当年|全年|全部|所有|支出|收入|总|部门|单位|本|财政拨款|一般公共预算|基本|项目|人员|公用")
@@ -317,7 +357,7 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 
 # Words of a question that say what is asked, not what it is about.
-_ASKING = re.compile(r"多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
+_ASKING = re.compile(r"那个|这个|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
                      r"预算数|预算|决算数|决算|执行数|实际支出|支出了|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"
@@ -361,13 +401,15 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     # Each fact scores by how well it matches each piece; the pieces it matches add up, so a figure
     # that answers "生命健康专项里支持企业规模化发展" beats the 专项's total, and at equal scores the
     # piece named first wins ("A占B的比例" is A's share).
+    # a name no lexicon term covers (a project, a subsidy): its figure's sentence may be found by it
+    free = {p for p in pieces if not any(m.end - m.start >= len(p) - 2 for m in get_lexicon().scan(p))}
     best: tuple | None = None
     for order, f in enumerate(candidates):
         if explain_all and not _explains(f, text):
             continue  # an amount read from prose must account for every part of the question
         label = norm(f.row_label)
         heading = norm(f.table_title)
-        total, first, detail = 0, len(pieces), (0, 0)
+        total, first, detail, named = 0, len(pieces), (0, 0), ""
         # a short word is a qualifier of a matched name ("政府采购里货物" → 政府采购货物), never a match alone
         qualifiers = [p for p in pieces if len(p) < shortest and label and p in label and p != label]
         for index, piece in enumerate(pieces):
@@ -381,19 +423,25 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
                 tier, here = 2, (0, 0)
             elif (common := overlap(piece, heading)) >= 4:
                 tier, here = 1, (0, common)
+            elif (piece in free and len(piece) >= SENTENCE_NAMES and overlap(piece, sentence := norm(f.raw_text)) >= 4
+                  and (common := _covered(piece, sentence)) >= 0.8 * len(piece)):
+                tier, here = 1, (0, common)  # the sentence names it, though its parsed subject is another
+                named = named or piece
             else:
                 continue
+            named = "" if tier > 1 else named
             total += tier
             if index < first:
                 first, detail = index, here
         if total:
             key = (len(qualifiers) if total >= 3 else 0, total, -first, detail, -order)
             if best is None or key > best[0]:
-                best = (key, f)
+                best = (key, f, named)
     if best is None:
         return None
-    f = best[1]
-    return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+    _, f, named = best
+    # found by its sentence, not its parsed subject: the figure is named as asked, not as "预算收入"
+    return Found(doc_facts.doc, (f,), f.value, f.unit, named or f.row_label, f.column, "prose")
 
 
 def _covered(piece: str, context: str) -> int:
@@ -411,6 +459,7 @@ def _explains(f: Fact, text: str) -> bool:
     return True
 
 
+SENTENCE_NAMES = 6  # characters of a long name a prose figure's own sentence must print to be about it
 FUZZY_LABEL = 88  # prose names a row a little differently (一般公共预算服务支出 for 一般公共服务支出)
 
 

@@ -17,7 +17,7 @@ _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员
 # The lexicon's intents folded into the answer shapes this package knows.
 _SHAPES = {"total": "amount", "convert": "amount", "rank": "amount", "vehicle": "count",
            "basis": "reason", "purpose": "reason"}
-_RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减|变化|变动).{0,4}(百分之几|百分比|幅度|几成|多少个百分点)|"
+_RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减|变化|变动|涨|降|跌).{0,4}(百分之几|百分比|幅度|几成|多少个百分点)|"
                              r"(增长|减少|下降|增减|变动)率")
 # The budget stage a 决算 question names (its figure is then that stage's, not the 决算数), and a question
 # after the completion of a budget ("完成全年预算的百分之多少", "预算完成率").

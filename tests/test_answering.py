@@ -55,6 +55,9 @@ def shanghai_loaded(service) -> bool:
         ("人头经费今年安排了多少", "447.07", "万元"),  # a column word alone: the 合计 row's 人员经费
         ("冬天烧暖气的钱预算多少", "19.10", "万元"),
         ("去年的预算总盘子是多少", "863.90", "万元"),  # 1,024.87 less the stated increase 160.97
+        # a project by the words staff use: abbreviated, or without the place and 经费 of its printed name
+        ("外贸企业出口信保的保费补贴今年给了多少？", "104.70", "万元"),  # 外贸企业投保中国出口信用保险保费补贴
+        ("食品公司和饮食服务公司的经费加起来多少", "254.26", "万元"),  # 忻州市食品公司经费 + 忻州市饮食服务公司经费
     ],
 )
 def test_lookup_by_name_synonym_and_code(service, question, value, unit):
@@ -95,6 +98,7 @@ def test_a_label_on_several_rows_is_their_sum_and_says_so(service, question, val
         ("实有几辆公车？", "3", "辆"),
         ("办公用房面积多大？", "1483.12", "平方米"),
         ("政府采购预算总额多少", "21.07", "万元"),
+        ("那个出口信用保险补贴比去年涨了百分之几", "138.27", "%"),  # its sentence names it; parsed as 预算收入's
     ],
 )
 def test_shares_changes_and_counts_from_prose(service, question, value, unit):
