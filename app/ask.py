@@ -31,6 +31,10 @@ from store.vectors import VectorIndex
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+# "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words
+_ASKS_UNITS = re.compile(r"(包括|包含|有)哪[些几].{0,4}单位|(下属|所属|二级|预算)单位(有|是|包括)|单位构成|由哪些单位")
+_COMPOSITION = re.compile(r"单位构成看|编制范围的单位|(本部|本级)(以及|和|及)?下属|下属\d+家|下属.{0,4}单位(包括|有)|"
+                          r"(预算|决算)包括[:：]?[^。]{0,30}(本级|本部|下属|所属)")
 _COVERS = re.compile(r"包括|所属|下属|预算单位|二级单位")  # a department's budget covers its own units
 MIN_MENTION = 4  # characters of a name a document must print to be said to speak of it
 MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
@@ -336,8 +340,9 @@ class Asker:
         terms = _subject_words(text, query)
         glossary = "名词解释" if query.intent == "definition" else None
         extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
+        composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
-                      prefer_section=glossary, extra=extra)
+                      prefer_section=glossary, extra=extra, prefer_text=composition)
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}

@@ -30,7 +30,8 @@ GLOSSARY = "名词解释"
 
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
            k: int = 8, kinds: Sequence[str] | None = None, terms: Sequence[str] = (),
-           prefer_section: str | None = None, extra: Sequence[Chunk] = ()) -> list[tuple[Chunk, float]]:
+           prefer_section: str | None = None, extra: Sequence[Chunk] = (),
+           prefer_text: re.Pattern | None = None) -> list[tuple[Chunk, float]]:
     """The k passages best matching text within doc_ids (scope narrows before any search), re-ranked
     by the subject terms they contain and, for definitions, by the section they stand in."""
     pool = k * 5
@@ -48,6 +49,8 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
         score = fused.get(cid, 0.0) + TERM_BONUS * sum(1 for t in terms if t and t in body)
         score += DEFINES_BONUS * sum(1 for t in terms if t and re.search(rf"{re.escape(t)}[^。]{{0,16}}?(主要包括|包括|是指|指|：)", body))
         in_glossary = GLOSSARY in str(chunk.metadata.get("headings", ""))
+        if prefer_text and prefer_text.search(body):  # e.g. the passage that says which units a budget covers
+            score += SECTION_BONUS
         if prefer_section and prefer_section in str(chunk.metadata.get("headings", "")):
             score += SECTION_BONUS
         elif in_glossary and not prefer_section:

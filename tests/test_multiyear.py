@@ -106,3 +106,12 @@ def test_which_of_two_units_spends_more_is_their_difference(service):
     # "谁家多" names no subject of its own: 退休费 is both units' (1,197,600.00 − 1,188,720.00)
     answer = service.ask("退休费预算，商务委和区府办谁家多？多多少元")
     assert (answer.status, answer.value) == ("verified", Decimal("8880.00")), answer.answer
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("社会工作部部门决算包括哪些单位", "社会工作发展服务中心"),  # 二、部门决算单位构成
+    ("省政协办公厅2019年部门预算包括哪些单位", "联谊俱乐部"),  # 二、部门机构设置及预算单位构成情况
+])
+def test_the_units_a_budget_covers_come_from_its_composition_passage(service, question, says):
+    answer = service.ask(question)
+    assert says in answer.answer.replace("\n", ""), answer.answer
