@@ -21,7 +21,7 @@ from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.understand import understand
 from app.verify import Evidence, verify
-from ingest.numbers import MONEY
+from ingest.numbers import MONEY, convert
 from ingest.overlap import conflicts
 from ingest.prose import STAGE_COLUMNS, completion_column
 from store.facts import FactStore
@@ -183,7 +183,6 @@ class Asker:
                      and not equal_figures(o.value, o.unit, kept.value, kept.unit) and conflicts(o.facts[:1], own))
 
     def _figure_answer(self, query: Frame, founds: list[Found], scope: Scope) -> Answer:
-        kind_word = "预算" if founds[0].doc.kind == "预算" else "决算"
         if query.extreme and len(founds) > 1 and _same_unit(founds):  # "哪家最多": the highest first
             pick = (max if query.extreme == "max" else min)(founds, key=lambda f: f.value)
             founds = [pick, *(f for f in founds if f is not pick)]
@@ -191,7 +190,7 @@ class Asker:
         founds = founds[:MAX_LISTED]  # an unscoped question over many documents: the first few, and say so
         sentences, citations, cited, numbers, shown = [], [], [], [], []
         for found in founds:
-            sentence, value, unit = figure_sentence(found, query.want_unit, kind_word)
+            sentence, value, unit = figure_sentence(found, query.want_unit, "预算" if found.doc.kind == "预算" else "决算")
             sentences.append(sentence)
             shown.append((value, unit))
             citations += [citation(f, found.doc) for f in (*found.facts, *found.inputs)]
@@ -215,14 +214,16 @@ class Asker:
         comparing = query.intent in ("compare", "change", "rate") or query.difference
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         summary = ""
+        common = _in_one_unit(founds, query.want_unit)  # 元 of one document, 万元 of another: one unit
+        converted = bool(common) and not _same_unit(founds)
         if len(founds) > 1 and query.extreme and len(units) == len(founds) and _same_unit(founds):
             # "哪年最高": the figures side by side, the highest (or lowest, put first) named again
             pick = founds[0]
             value, unit = pick.value, pick.unit
             word = "最高" if query.extreme == "max" else "最低"
             summary = f"其中{pick.label}{word}的是{scope_name(pick.doc)}，为{fmt(value)}{unit}。"
-        elif len(founds) > 1 and comparing and len(units) == 2 and _same_unit(founds) and more <= 0:
-            a, b = founds[0], founds[1]
+        elif len(founds) > 1 and comparing and len(units) == 2 and common and more <= 0:
+            a, b = common[0], common[1]
             if query.base_year and a.doc.year == query.base_year:  # "和2017年比，2019年…": 2017 is the base
                 a, b = b, a
             base = b
@@ -233,22 +234,24 @@ class Asker:
             value = a.value - b.value
             unit = a.unit
             what = f"的{a.label}" if a.label == b.label else f"（{a.label}与{b.label}）"
-            summary = f"两者{what}相差{fmt(value)}{unit}（{fmt(a.value)} − {fmt(b.value)}）。"
+            u = unit if converted else ""  # a converted figure says its unit: it is checked in that unit
+            summary = f"两者{what}相差{fmt(value)}{unit}（{fmt(a.value)}{u} − {fmt(b.value)}{u}）。"
             if query.intent == "rate" and base.value:
                 value = (value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
                 unit = "%"
                 word = "下降" if query.less else "增长"
                 summary = (f"{scope_name((a if base is b else b).doc)}比{scope_name(base.doc)}{word}{fmt(value)}%"
                            f"（({fmt(a.value)} − {fmt(b.value)}) ÷ {fmt(base.value)}）。")
-        elif (len(founds) > 1 and query.total and len(units) == len(founds) and _same_unit(founds) and more <= 0
+        elif (len(founds) > 1 and query.total and len(units) == len(founds) and common and more <= 0
               and (len(scope.units) > 1 or len(scope.years) > 1 or query.every_year)):
             # a sum across documents only of those the question names: "收入总计" over every loaded
             # document is each one's total, not their sum
-            value = sum((f.value for f in founds), founds[0].value * 0)
-            unit = founds[0].unit
+            value = sum((f.value for f in common), common[0].value * 0)
+            unit = common[0].unit
             same = len({f.label for f in founds}) == 1  # else each figure is named by its own sentence above
             what = founds[0].label.removesuffix('合计') if same else "各项"
-            summary = f"以上{what}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) for f in founds)}）。"
+            u = unit if converted else ""
+            summary = f"以上{what}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) + u for f in common)}）。"
         elif len(founds) > 1:
             sentences.insert(0, "已加载的以下文件都有这一项：")
         changes = ("增长额", "减少额", "增长率", "减少率")
@@ -482,6 +485,19 @@ def _mentioned_at(frame: Frame, doc: Document) -> tuple[int, int, int]:
 
 def _same_unit(founds: Sequence[Found]) -> bool:
     return len({f.unit for f in founds}) == 1
+
+
+def _in_one_unit(founds: Sequence[Found], wanted: str | None) -> list[Found] | None:
+    """The figures in one unit: as they are, or money converted to the unit asked (else 万元); None when
+    they are of kinds that do not add up (辆 and 万元)."""
+    units = {f.unit for f in founds}
+    if len(units) == 1:
+        return list(founds)
+    if not units <= set(MONEY):
+        return None
+    to = wanted if wanted in MONEY else "万元"
+    cent = Decimal("0.01")
+    return [replace(f, value=convert(f.value, f.unit, to).quantize(cent, ROUND_HALF_UP), unit=to) for f in founds]
 
 
 def _dedupe(citations: list[Citation]) -> list[Citation]:

@@ -58,6 +58,9 @@ def aliases(unit_name: str) -> set[str]:
             if generic.match(core):
                 cores.add(generic.sub("", core))  # the place forms of both follow: 区委社会工作部, 区社会工作部
         cores |= {short for c in list(cores) for short in _initials(c)}
+        # 区委社工部: the party committee's word before the abbreviation of the body
+        cores |= {m.group(0) + short for c in list(cores) if (m := _PARTY_COMMITTEE.match(c))
+                  for short in _initials(c[m.end():])}
         for c in cores:
             names.add(c)
             names.add(place + c)

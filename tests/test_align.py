@@ -85,6 +85,7 @@ LOADED = [_doc("上海市普陀区人民政府万里街道办事处"), _doc("中
     ("社工部2024年财政拨款收入多少", "中共上海市普陀区委社会工作部"),  # each word's first character
     ("区人社局2025年收入", "上海市普陀区人力资源和社会保障局"),
     ("区府办2025年的退休费", "上海市普陀区人民政府办公室"),  # 区政府办, said 区府办
+    ("区委社工部2024年机关运行经费", "中共上海市普陀区委社会工作部"),  # 区委 + 社工部
 ])
 def test_units_by_their_everyday_short_names(question, unit):
     scope = resolve(understand(question), LOADED)

@@ -115,3 +115,10 @@ def test_which_of_two_units_spends_more_is_their_difference(service):
 def test_the_units_a_budget_covers_come_from_its_composition_passage(service, question, says):
     answer = service.ask(question)
     assert says in answer.answer.replace("\n", ""), answer.answer
+
+
+def test_a_difference_of_figures_printed_in_yuan_and_in_wan_yuan_is_taken_in_one_unit(service):
+    # 政府办 prints 元 (22,473,997.81), the 社工部 决算 万元 (95.36): 2,247.40 − 95.36, each 决算/预算 said as it is
+    answer = service.ask("普陀区政府办2025年人员经费比区委社会工作部2024年决算的人员经费多多少万元？")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("2152.04"), "万元"), answer.answer
+    assert "人员经费合计决算为95.36万元" in answer.answer
