@@ -131,6 +131,24 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
     elif placed := _in_place(question, docs):  # "普陀区哪家单位…": the district's documents, no other's
         docs = placed
     years = mentioned_years(frame, docs)  # 今年 means the newest year of the documents in scope
+    own_years = [y for y in frame.years if y != frame.base_year]  # "跟2024年比" is every unit's base
+    if len(units) >= 2 and own_years and (by_unit := _years_by_unit(question, named, own_years)):
+        # "江苏省政协办公厅2019年的车辆数比忻州市商务局多几辆": the year is the first unit's alone
+        kept: list[Document] = []
+        for unit, own_years in by_unit.items():
+            own = [d for d in docs if d.unit_name == unit]
+            if not own_years:
+                own_years = (max((d.year for d in own if d.year), default=0),)  # its newest document
+            chosen = [d for d in own if d.year in own_years]
+            if not chosen:
+                asked = "、".join(f"{y}年" for y in own_years)
+                return Scope((), tuple(years), units, f"没有加载{unit}{asked}的文件")
+            kept += chosen
+        return _narrowed(frame, kept, tuple(years), units)
+    if len(units) >= 2 and not years and (frame.difference or frame.total) and not frame.every_year:
+        # two units set against each other, no year named: each one's newest document, not all its years
+        newest = {u: max((d.year or 0 for d in docs if d.unit_name == u), default=0) for u in units}
+        docs = [d for d in docs if (d.year or 0) == newest.get(d.unit_name, d.year or 0)]
     if years:
         in_years = [d for d in docs if d.year in years]
         if not in_years:
@@ -145,6 +163,24 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
                 return Scope((), tuple(years), units, f"没有加载{'、'.join(f'{y}年' for y in years)}的文件（已加载：{have}）")
         docs = in_years
     return _narrowed(frame, docs, tuple(years), units)
+
+
+def _years_by_unit(question: str, named: Sequence[Document], years: Sequence[int]) -> dict[str, tuple[int, ...]] | None:
+    """Each named unit's own years, when the question gives years to some units only: a year belongs to
+    the unit whose part of the question (from its name to the next unit's) it stands in. None when every
+    unit has a year or none has, the usual case."""
+    starts: dict[str, int] = {}
+    for d in named:
+        starts.setdefault(d.unit_name, question.find(_named_as(question, d.unit_name)))
+    order = sorted(starts, key=starts.__getitem__)
+    bounds = [starts[u] for u in order][1:] + [len(question)]
+    by_unit: dict[str, tuple[int, ...]] = {}
+    for i, unit in enumerate(order):
+        begin = 0 if i == 0 else starts[unit]
+        part = question[begin:bounds[i]]
+        by_unit[unit] = tuple(y for y in years if re.search(rf"{y}\s*年", part))
+    has_year = [bool(v) for v in by_unit.values()]
+    return by_unit if any(has_year) and not all(has_year) else None
 
 
 def _narrowed(frame: Frame, docs: list[Document], years: tuple[int, ...], units: tuple[str, ...],

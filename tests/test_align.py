@@ -142,3 +142,12 @@ def test_short_names_drop_generic_words_but_not_to_nothing():
     # initials only where people use them: not 政办厅 for 政协办公厅, not 中组部 for a province's 组织部
     assert not {"政办厅", "省办厅"} & aliases("江苏省政协办公厅")
     assert not {"中组部", "省组部"} & aliases("中共江苏省委组织部")
+
+
+def test_a_year_named_for_one_of_two_units_is_that_units_alone():
+    scope = resolve(understand("江苏省政协办公厅2019年的三公经费比普陀区商务委员会多多少"), LOADED)
+    assert {(d.unit_name, d.year) for d in scope.documents} == {("江苏省政协办公厅", 2019), ("上海市普陀区商务委员会", 2025)}
+    missing = resolve(understand("江苏省政协办公厅和普陀区商务委员会2023年三公经费合计"), LOADED)
+    assert not missing.documents and "普陀区商务委员会2023年" in missing.refusal
+    base = resolve(understand("普陀区商务委员会和社会工作部的三公经费跟2023年比怎么样"), LOADED)
+    assert base.documents and not base.refusal  # a base year is every unit's

@@ -122,3 +122,8 @@ def test_a_difference_of_figures_printed_in_yuan_and_in_wan_yuan_is_taken_in_one
     answer = service.ask("普陀区政府办2025年人员经费比区委社会工作部2024年决算的人员经费多多少万元？")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("2152.04"), "万元"), answer.answer
     assert "人员经费合计决算为95.36万元" in answer.answer
+
+
+def test_two_units_set_against_each_other_without_a_year_use_each_ones_newest_document(service):
+    answer = service.ask("省政协办公厅的三公经费比普陀区政府办的三公经费少多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("207.40")), answer.answer  # 867.50 − 660.10 (2019)
