@@ -31,6 +31,9 @@ from store.vectors import VectorIndex
 _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "rate": ("增长率", "减少率"),
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
+# A figure asked, then a yes/no question in a second clause ("…有多少，里面有项目的钱吗")
+_COMPOUND = re.compile(r"^(?P<main>[^，,；;]*?(多少|几)[^，,；;]*)[，,；;]\s*(?P<rest>[^，,；;]+?(吗|没有|么|呢|是否[^，,；;]*)[？?]?)$")
+_ASKS_FIGURE = re.compile(r"多少|几|百分|比例|占比|金额")
 # "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words
 _ASKS_UNITS = re.compile(r"(包括|包含|有)哪[些几].{0,4}单位|(下属|所属|二级|预算)单位(有|是|包括)|单位构成|由哪些单位")
 _COMPOSITION = re.compile(r"单位构成看|编制范围的单位|(本部|本级)(以及|和|及)?下属|下属\d+家|下属.{0,4}单位(包括|有)|"
@@ -77,6 +80,11 @@ class Asker:
 
     def ask(self, question: str, doc_hint: str | None = None) -> Answer:
         """Answer one question; refuse rather than guess."""
+        if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
+            # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
+            answer = self.ask(two.group("main"), doc_hint)
+            note = f"只回答了“{two.group('main')}”；“{two.group('rest')}”请单独再问"
+            return replace(answer, question=question, notes=(*answer.notes, note))
         query = understand(question)
         if self.frame_model is not None:  # the model may read the question; its frame is checked first
             query, note = llm_frame(self.frame_model, query, self.llm_timeout)

@@ -27,6 +27,10 @@ _CHANGE_ONLY = re.compile(r"^(?:增长|增加|减少|下降|降低|上升|提高
 _UNCHANGED = re.compile(r"(?:与|和|同|较|比)(?:上年|去年|上一年度?|20\d{2}\s*年度?)(?:预算数?|决算数?|数)?(?:相比)?[，,]?"
                         r"(?:相同|一致|持平|没有变化|无变化|未变|不变)")
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
+# An aside in brackets that opens with a year: its figures are that year's, not the sentence's subject's
+_ANOTHER_YEAR_ASIDE = re.compile(r"[（(]\s*\d{4}\s*年[^）)]*$")
+_ASIDE = re.compile(r"[（(][^）)]*[）)]")
+_AGAINST = re.compile(r"(?:与|和|同|较|比)\s*(?:上年|去年|上一年度?|\d{4}\s*年度?)")
 _SHARE = re.compile(r"占")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，,；;。：:]")
@@ -111,6 +115,8 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                 if unit is None:
                     continue
                 before = sentence[: fig.start]
+                if _ANOTHER_YEAR_ASIDE.search(before):
+                    continue  # "（2016年度部门支出预算安排为8,648.07万元）": another year's figure, said in passing
                 prev_end = figures[f_index - 1].end if f_index else 0
                 stage, clause = _stage_column(sentence[prev_end: fig.start], unit)
                 own = _subject(clause, unit_name)
@@ -129,6 +135,10 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                 changing = column.endswith(("额", "率")) and column != "比率"
                 if changing and _CHANGE_ONLY.match(subject or own):
                     subject = own = ""
+                if not subject and changing and not first_subject and (against := _AGAINST.search(before)):
+                    # "2017年度部门支出预算安排与2016年度相比（…），增加498.72万元": what is compared is the subject
+                    subject = _subject(_ASIDE.sub("", before[: against.start()]), unit_name)
+                    subject = subject if _CJK.search(subject) and not _CHANGE_ONLY.match(subject) else ""
                 if not subject:
                     # A change is the sentence's subject's; a share is the item just named.
                     subject = (first_subject or para_subject if changing else last_subject) or own

@@ -251,3 +251,9 @@ def test_a_row_without_an_asked_column_means_this_years_figure(kind, year, colum
 def test_a_row_named_like_a_salary_is_still_answered(service):
     answer = service.ask("基本工资是多少", XZ)
     assert answer.value == Decimal("132.06") and answer.status == "verified"
+
+
+def test_a_figure_then_a_yes_no_question_answers_the_figure_and_says_what_it_left(service):
+    answer = service.ask("行政运行这块有多少，里面有项目的钱吗", XZ)
+    assert (answer.status, answer.value) == ("verified", Decimal("358.46")), answer.answer  # not 项目支出's 0
+    assert any("里面有项目的钱吗" in n and "单独再问" in n for n in answer.notes)

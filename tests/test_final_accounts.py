@@ -95,3 +95,10 @@ def test_stage_questions_answer_with_that_stage(service, question, value, says):
 def test_a_stage_the_document_does_not_state_for_an_item_is_refused(service):
     answer = service.ask("社工部住房公积金年初预算数是多少")  # only its 全年预算 and 决算 are stated
     assert answer.status == "refused" and "年初预算" in answer.answer, answer.answer
+
+
+def test_another_years_figure_in_brackets_is_an_aside_and_the_change_is_the_compared_subjects():
+    # Jiangsu 2017 prose: the 2016 total is said in passing; the change is the 2017 部门支出预算's
+    facts = _facts("2017 年度部门支出预算安排与 2016 年度相比（2016 年度部门支出预算安排为8,648.07万元），"
+                   "增加498.72万元，增长5.77%。")
+    assert facts == [("部门支出", "增长额", Decimal("498.72"), False), ("部门支出", "增长率", Decimal("5.77"), False)]

