@@ -9,7 +9,7 @@ from app.lexicon import get_lexicon
 
 # Questions about people and places: budget disclosures name neither.
 _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话(?:号码)?(?:是|多少号)|联系电话|联系方式")
-_REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|用于什么|用来干|用在哪")
+_REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"

@@ -151,3 +151,8 @@ def test_a_year_named_for_one_of_two_units_is_that_units_alone():
     assert not missing.documents and "普陀区商务委员会2023年" in missing.refusal
     base = resolve(understand("普陀区商务委员会和社会工作部的三公经费跟2023年比怎么样"), LOADED)
     assert base.documents and not base.refusal  # a base year is every unit's
+
+
+@pytest.mark.parametrize("question", ["局里那3辆车都是干啥用的车", "这笔钱干嘛用的", "食品公司都没职能了为啥还给它拨钱"])
+def test_reasons_and_uses_asked_in_everyday_words_are_text_questions(question):
+    assert understand(question).intent == "reason"
