@@ -156,3 +156,8 @@ def test_a_year_named_for_one_of_two_units_is_that_units_alone():
 @pytest.mark.parametrize("question", ["局里那3辆车都是干啥用的车", "这笔钱干嘛用的", "食品公司都没职能了为啥还给它拨钱"])
 def test_reasons_and_uses_asked_in_everyday_words_are_text_questions(question):
     assert understand(question).intent == "reason"
+
+
+@pytest.mark.parametrize("question", ["商务局今年有盖房子、搞基建的钱吗？", "单位有出国的经费吗", "有没有安排会议费预算"])
+def test_whether_there_is_money_for_something_asks_its_figure(question):
+    assert understand(question).intent == "amount"  # its figure, or that the documents list none
