@@ -161,3 +161,12 @@ def test_reasons_and_uses_asked_in_everyday_words_are_text_questions(question):
 @pytest.mark.parametrize("question", ["商务局今年有盖房子、搞基建的钱吗？", "单位有出国的经费吗", "有没有安排会议费预算"])
 def test_whether_there_is_money_for_something_asks_its_figure(question):
     assert understand(question).intent == "amount"  # its figure, or that the documents list none
+
+
+@pytest.mark.parametrize(("question", "intent", "unit"), [
+    ("行政运行科目里安排了多少项目支出（元）", "amount", "元"),  # 多少项目支出 is an amount, （元） its unit
+    ("绩效目标涉及多少项目", "count", None),
+])
+def test_how_many_projects_is_a_count_but_how_much_project_spending_an_amount(question, intent, unit):
+    frame = understand(question)
+    assert (frame.intent, frame.want_unit) == (intent, unit)
