@@ -106,6 +106,8 @@ def test_which_of_two_units_spends_more_is_their_difference(service):
     # "谁家多" names no subject of its own: 退休费 is both units' (1,197,600.00 − 1,188,720.00)
     answer = service.ask("退休费预算，商务委和区府办谁家多？多多少元")
     assert (answer.status, answer.value) == ("verified", Decimal("8880.00")), answer.answer
+    prose = service.ask("普陀区政府办和商务委2025年政府采购服务预算，哪家多，多多少？")  # stated in prose: 34 − 30.40
+    assert (prose.status, prose.value) == ("verified", Decimal("3.60")), prose.answer
 
 
 @pytest.mark.parametrize(("question", "says"), [
