@@ -114,7 +114,7 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
             return Misaligned(subject, f"{found.label}的占比", "问的是变化的幅度，不是占比")
     if (column := _column_slot(query, found)) is not None:
         return column
-    if query.total and joins:
+    if query.total and joins and found.how != "share":  # a share's base may be the sum ("占A、B、C合计的比例")
         return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
     named = [m for m in scanned if m.kind != "column" or m.column not in (None, "合计")]
     if query.intent == "share" and named and _SHARE.search(text):

@@ -77,8 +77,10 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     label = bare(found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
     if found.how == "share":
         whole = found.inputs[0]
+        base = " + ".join(fmt(f.value) for f in found.inputs)  # a base of several items: their sum, shown
+        base = f"({base})" if len(found.inputs) > 1 else base
         text = (f"{scope_name(doc)}{label}占{found.base or whole.row_label}的比重为{shown}"
-                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {fmt(whole.value)}{whole.unit}，据{_where(first, doc)}计算）。")
+                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {base}{whole.unit}，据{_where(first, doc)}计算）。")
     elif found.how == "difference":
         a, b = found.facts[0], found.inputs[0]
         text = (f"{scope_name(doc)}{label}{'多' if found.value >= 0 else '少'}{fmt(abs(value))}{unit}"

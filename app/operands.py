@@ -107,10 +107,13 @@ def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
     if len(base_text) < 2:
         return None
     part = find_amount(facts, operand(query, part_text), part_text)
-    base = find_amount(facts, operand(query, base_text), base_text)
+    # "占“三公”经费、会议费、培训费合计的比例": a base of several items is their sum
+    base = joined(facts, operand(query, base_text), base_text) if _JOIN.search(base_text) else None
+    base = base or find_amount(facts, operand(query, base_text), base_text)
     if not part or not base or part.unit != base.unit or not base.value or part.unit == "%":
         return None
     if part.facts[0].fact_id == base.facts[0].fact_id or part.value > base.value:
         return None
     value = (part.value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return Found(facts.doc, part.facts, value, "%", part.label, "占比", "share", base.facts[:1], base=base.label)
+    inputs = base.facts if base.how == "sum" else base.facts[:1]  # a sum's base: each of its items
+    return Found(facts.doc, part.facts, value, "%", part.label, "占比", "share", inputs, base=base.label)

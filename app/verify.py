@@ -289,6 +289,14 @@ def _derive(m: Mention, cited: Sequence[Fact]) -> str:
         # "三年合计": every cited figure added up
         if equal_figures(m.value, m.unit, sum((f.value for f in facts), Decimal(0)), facts[0].unit):
             return "derived:sum:" + "+".join(f.fact_id for f in facts)
+    if len(facts) > 2 and len({f.unit for f in facts}) == 1 and m.unit == "%":
+        # "会议费占“三公”经费、会议费、培训费合计的比例": one figure over the sum of the cited ones
+        unique = list({f.fact_id: f for f in facts}.values())
+        whole = sum((f.value for f in unique), Decimal(0))
+        for a in unique:
+            for base in (whole, whole - a.value):
+                if base and equal_figures(m.value, "%", (a.value / base * 100).quantize(Decimal("0.01")), "%"):
+                    return f"derived:share:{a.fact_id}/sum"
     for a, b in permutations(facts, 2):
         if a.unit != b.unit and not (a.unit in ("元", "万元", "亿元") and b.unit in ("元", "万元", "亿元")):
             continue

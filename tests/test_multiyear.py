@@ -129,3 +129,19 @@ def test_a_difference_of_figures_printed_in_yuan_and_in_wan_yuan_is_taken_in_one
 def test_two_units_set_against_each_other_without_a_year_use_each_ones_newest_document(service):
     answer = service.ask("省政协办公厅的三公经费比普陀区政府办的三公经费少多少")
     assert (answer.status, answer.value) == ("verified", Decimal("207.40")), answer.answer  # 867.50 − 660.10 (2019)
+
+
+def test_a_share_of_a_sum_of_named_items_divides_by_their_sum(service):
+    # 2018 公开09表: 三公 小计 675.10 + 会议费 884.16 + 培训费 97.60 = the printed 合计 1,656.86
+    answer = service.ask("2018年省政协办公厅培训费占三公经费、会议费、培训费合计的比例")
+    assert (answer.status, answer.value) == ("verified", Decimal("5.89")), answer.answer
+    assert "(675.10 + 884.16 + 97.60)" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("江苏政协办2018年机动经费有多少", "1157.63"),  # 公开03表 单位预留机动经费
+    ("普陀区政府办今年给职工交医保要交多少元？", "1097073.43"),  # 交 before a short word: 301 10
+])
+def test_everyday_words_for_reserve_funds_and_contributions(service, question, value):
+    answer = service.ask(question)
+    assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
