@@ -451,10 +451,13 @@ def _covered(piece: str, context: str) -> int:
 
 
 def _explains(f: Fact, text: str) -> bool:
-    context = norm(f.row_label + f.table_title + f.raw_text)
+    parts = [norm(x) for x in (f.row_label, f.table_title, f.raw_text)]
+    context = "".join(parts)
     for piece in key_phrases(text):
         piece = _SCOPE_WORDS.sub("", piece)
-        if len(piece) >= 2 and piece not in context and _covered(piece, context) < max(3, len(piece) * 0.8):
+        # covered in one part, in order (a heading's 绩效目标 must not hide the sentence's 公开…绩效目标)
+        covered = max(_covered(piece, part) for part in (*parts, context))
+        if len(piece) >= 2 and piece not in context and covered < max(3, len(piece) * 0.8):
             return False
     return True
 

@@ -99,6 +99,7 @@ def test_a_label_on_several_rows_is_their_sum_and_says_so(service, question, val
         ("办公用房面积多大？", "1483.12", "平方米"),
         ("政府采购预算总额多少", "21.07", "万元"),
         ("那个出口信用保险补贴比去年涨了百分之几", "138.27", "%"),  # its sentence names it; parsed as 预算收入's
+        ("公开了绩效目标的项目一共涉及多少钱", "359.87", "万元"),  # its heading also says 绩效目标: the sentence decides
     ],
 )
 def test_shares_changes_and_counts_from_prose(service, question, value, unit):
