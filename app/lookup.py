@@ -398,6 +398,8 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     named_column = [norm(query.column)] if query.column and query.column in text else []
     pieces = _in_question_order(norm(text), doc_facts.subjects(query, text) + key_phrases(text)
                                 + [norm(t) for t in query.terms] + named_column)
+    # "政协会议支出" names the item 政协会议: a function item is said with or without 支出
+    pieces += [p.removesuffix("支出") for p in pieces if p.endswith("支出") and len(p) >= 6]
     # Each fact scores by how well it matches each piece; the pieces it matches add up, so a figure
     # that answers "生命健康专项里支持企业规模化发展" beats the 专项's total, and at equal scores the
     # piece named first wins ("A占B的比例" is A's share).
@@ -408,6 +410,9 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
         if explain_all and not _explains(f, text):
             continue  # an amount read from prose must account for every part of the question
         label = norm(f.row_label)
+        # "政协事务（款）政协会议（项）" is the 项 政协会议 (its 款 says where it stands)
+        item = _ITEM.search(f.row_label)
+        label = norm(item.group(1)) if item and len(norm(item.group(1))) >= 2 else label
         heading = norm(f.table_title)
         total, first, detail, named = 0, len(pieces), (0, 0), ""
         # a short word is a qualifier of a matched name ("政府采购里货物" → 政府采购货物), never a match alone
@@ -462,6 +467,7 @@ def _explains(f: Fact, text: str) -> bool:
     return True
 
 
+_ITEM = re.compile(r"[（(]款[)）]\s*([^（）()]+?)\s*[（(]项[)）]$")
 SENTENCE_NAMES = 6  # characters of a long name a prose figure's own sentence must print to be about it
 FUZZY_LABEL = 88  # prose names a row a little differently (一般公共预算服务支出 for 一般公共服务支出)
 

@@ -145,3 +145,9 @@ def test_a_share_of_a_sum_of_named_items_divides_by_their_sum(service):
 def test_everyday_words_for_reserve_funds_and_contributions(service, question, value):
     answer = service.ask(question)
     assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+
+
+def test_a_function_item_named_with_支出_is_its_项_of_the_prose(service):
+    # 2019 prose: "2.政协事务（款）一般行政管理事务（项）3,159.78 万元，…增加 1,379.56 万元，增长 77.49%"
+    answer = service.ask("2019年省政协办公厅一般行政管理事务支出增长率是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("77.49")), answer.answer
