@@ -14,7 +14,16 @@ from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
 from app.llm import draft_answer, fact_item, passage_item
-from app.lookup import DocFacts, Found, compute_share, find_amount, find_prose, norm, previous_year_column
+from app.lookup import (
+    GENERIC_LABELS,
+    DocFacts,
+    Found,
+    compute_share,
+    find_amount,
+    find_prose,
+    norm,
+    previous_year_column,
+)
 from app.mentions import equal_figures
 from app.operands import difference, joined, operand, part_of, share
 from app.retrieve import search
@@ -34,6 +43,7 @@ TEXT_CHUNKS = 2
 # A figure asked, then a yes/no question in a second clause ("…有多少，里面有项目的钱吗")
 _COMPOUND = re.compile(r"^(?P<main>[^，,；;]*?(多少|几)[^，,；;]*)[，,；;]\s*(?P<rest>[^，,；;]+?(吗|没有|么|呢|是否[^，,；;]*)[？?]?)$")
 _ASKS_FIGURE = re.compile(r"多少|几|百分|比例|占比|金额")
+_REASON_WORDS = "(?:原因|主要是|主要由于|由于|因为|系)"
 # "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words
 _ASKS_UNITS = re.compile(r"(包括|包含|有)哪[些几].{0,4}单位|(下属|所属|二级|预算)单位(有|是|包括)|单位构成|由哪些单位")
 _COMPOSITION = re.compile(r"单位构成看|编制范围的单位|(本部|本级)(以及|和|及)?下属|下属\d+家|下属.{0,4}单位(包括|有)|"
@@ -352,6 +362,10 @@ class Asker:
         glossary = "名词解释" if query.intent == "definition" else None
         extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None
+        named = [n for t in query.terms if len(n := norm(t)) >= 3 and n not in GENERIC_LABELS]
+        if query.intent == "reason" and not composition and named:
+            # "…为啥一下子少了三分之二": the passage that gives the subject's reason, not one that names it
+            composition = re.compile(f"(?:{'|'.join(map(re.escape, named))})[^。]*?(?:。[^。]*?)?{_REASON_WORDS}")
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
                       prefer_section=glossary, extra=extra, prefer_text=composition)
         if not hits:

@@ -23,6 +23,7 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
 
 
 TERM_BONUS = 0.02  # a passage that names the subject verbatim outranks one that only resembles it
+POOL_WIDENING = 40  # times k: how far down the lexical and vector lists a search for one kind may go
 SECTION_BONUS = 0.02  # a definition question prefers the glossary (名词解释)
 DEFINES_BONUS = 0.015  # "人员经费主要包括…", "项目支出：是指…": the passage that defines the subject
 GLOSSARY = "名词解释"
@@ -34,11 +35,14 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
            prefer_text: re.Pattern | None = None) -> list[tuple[Chunk, float]]:
     """The k passages best matching text within doc_ids (scope narrows before any search), re-ranked
     by the subject terms they contain and, for definitions, by the section they stand in."""
-    pool = k * 5
-    lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
-    vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
-    fused = dict(rrf([lexical, vector]))
-    chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
+    for pool in (k * 5, k * POOL_WIDENING):
+        # table rows outnumber prose many times over: when only prose is wanted, look further down the lists
+        lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
+        vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
+        fused = dict(rrf([lexical, vector]))
+        chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
+        if not kinds or sum(c.kind in kinds for c in chunks.values()) >= k:
+            break
     for c in extra:  # e.g. the whole glossary: short, and worth considering wherever the search ranked it
         chunks.setdefault(c.chunk_id, c)
     out = []

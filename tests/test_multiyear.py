@@ -151,3 +151,10 @@ def test_a_function_item_named_with_支出_is_its_项_of_the_prose(service):
     # 2019 prose: "2.政协事务（款）一般行政管理事务（项）3,159.78 万元，…增加 1,379.56 万元，增长 77.49%"
     answer = service.ask("2019年省政协办公厅一般行政管理事务支出增长率是多少")
     assert (answer.status, answer.value) == ("verified", Decimal("77.49")), answer.answer
+
+
+def test_why_a_figure_changed_quotes_the_passage_that_gives_its_reason(service):
+    # the tables file's 公开11表 note: "…下降66.69%。主要原因是今年此表统计口径发生变化"; with four files of
+    # two years in scope, table rows must not crowd the prose out of the search
+    answer = service.ask("政协办公厅2018年机关运行经费为什么比2017年少了那么多")
+    assert "统计口径" in answer.answer.replace("\n", ""), answer.answer
