@@ -152,7 +152,11 @@ class Asker:
             frame, words = operands.get(doc.doc_id, (query, text))
             part = whole_part if frame is query else align.focus(words)
             part_query = part_of(frame, words, part) if part else None
-            if intent == "completion":
+            # "A比B少了多少" in one document reads like a change; its two operands decide first
+            two = difference(facts, frame, words) if frame.difference and frame is query and intent != "amount" else None
+            if two is not None:
+                found = two
+            elif intent == "completion":
                 stages = (frame.stage,) if frame.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
                 found = find_prose(facts, frame, words, tuple(map(completion_column, stages)))
             elif intent in _PROSE_COLUMNS:

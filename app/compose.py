@@ -83,7 +83,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
                 f"（{fmt(found.facts[0].value)}{first.unit} ÷ {base}{whole.unit}，据{_where(first, doc)}计算）。")
     elif found.how == "difference":
         a, b = found.facts[0], found.inputs[0]
-        text = (f"{scope_name(doc)}{label}{'多' if found.value >= 0 else '少'}{fmt(abs(value))}{unit}"
+        text = (f"{scope_name(doc)}{label}{'多' if a.value >= b.value else '少'}{fmt(abs(value))}{unit}"
                 f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a, doc)}{'' if b.page == a.page else '、' + _where(b, doc)}计算）。")
     elif found.how == "previous":
         now, change = found.facts[0], found.inputs[0]

@@ -81,12 +81,14 @@ def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
     if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
         return None
     a_text, b_text = m.group("a"), m.group("b")
+    if stage := _STAGE_ONLY.get(b_text.strip()):
+        return _stage_difference(facts, query, a_text, stage)
     a = find_amount(facts, operand(query, a_text), a_text)
     b = find_amount(facts, operand(query, b_text), b_text)
     if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id or a.how == "prose" or b.how == "prose":
         return None
-    return Found(facts.doc, a.facts[:1], a.value - b.value, a.unit, f"{a.label}比{b.label}", "差额", "difference",
-                 b.facts[:1])
+    gap = b.value - a.value if query.less else a.value - b.value
+    return Found(facts.doc, a.facts[:1], gap, a.unit, f"{a.label}比{b.label}", "差额", "difference", b.facts[:1])
 
 
 # "A占B的比例": what follows 占 names the base; words of asking are not part of it.
@@ -117,3 +119,23 @@ def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
     value = (part.value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     inputs = base.facts if base.how == "sum" else base.facts[:1]  # a sum's base: each of its items
     return Found(facts.doc, part.facts, value, "%", part.label, "占比", "share", inputs, base=base.label)
+
+
+# "支出决算比全年预算少多少": the other side is the same item at another stage of the budget
+_STAGE_ONLY = {"全年预算": "全年预算数", "全年预算数": "全年预算数", "调整预算": "全年预算数", "调整后预算": "全年预算数",
+               "年初预算": "年初预算数", "年初预算数": "年初预算数"}
+_OWN_STAGE = re.compile(r"(的)?(决算数?|执行数?|实际支出)$")
+
+
+def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str) -> Found | None:
+    """The item's figure (its 决算) less the same item's figure of the stage named, as a 决算 explanation states both."""
+    subject = _OWN_STAGE.sub("", a_text.strip())
+    a = find_amount(facts, replace(operand(query, subject), stage=None), subject)
+    b = find_amount(facts, replace(operand(query, subject), stage=stage), subject)
+    if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id:
+        return None
+    if b.facts[0].column != stage and not any(stage.removesuffix("数") in f.column for f in b.facts):
+        return None  # the other figure must be of the stage asked, not the item's own figure again
+    gap = b.value - a.value if query.less else a.value - b.value  # "少多少" is how far below, as a positive figure
+    return Found(facts.doc, a.facts[:1], gap, a.unit, f"{a.label}比{stage}", "差额", "difference", b.facts[:1])
+

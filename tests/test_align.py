@@ -170,3 +170,11 @@ def test_whether_there_is_money_for_something_asks_its_figure(question):
 def test_how_many_projects_is_a_count_but_how_much_project_spending_an_amount(question, intent, unit):
     frame = understand(question)
     assert (frame.intent, frame.want_unit) == (intent, unit)
+
+
+@pytest.mark.parametrize(("question", "two"), [
+    ("人员经费比公用经费多了多少", True), ("一般公共预算支出决算比全年预算少了多少万元", True),
+    ("社会保障和就业支出比2017年减少了多少", False), ("比上年少了多少", False),  # a change, not two operands
+])
+def test_a_difference_of_two_operands_is_told_from_a_change(question, two):
+    assert understand(question).difference is two

@@ -102,3 +102,10 @@ def test_another_years_figure_in_brackets_is_an_aside_and_the_change_is_the_comp
     facts = _facts("2017 年度部门支出预算安排与 2016 年度相比（2016 年度部门支出预算安排为8,648.07万元），"
                    "增加498.72万元，增长5.77%。")
     assert facts == [("部门支出", "增长额", Decimal("498.72"), False), ("部门支出", "增长率", Decimal("5.77"), False)]
+
+
+def test_a_final_figure_against_its_own_budget_stage_is_the_gap_between_them(service):
+    # p18: 行政运行 全年预算为 52.00 万元，支出决算为 51.32 万元 → 0.68 below, said as a positive gap
+    answer = service.ask("社工部2024年行政运行决算比全年预算少多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("0.68")), answer.answer
+    assert "少0.68万元" in answer.answer
