@@ -358,7 +358,7 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 
 # Words of a question that say what is asked, not what it is about.
-_ASKING = re.compile(r"那个|这个|哪家|哪个|谁家|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
+_ASKING = re.compile(r"那个|这个|哪家|哪个|谁家|一年|每年|给了|拨了|花了|要交|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
                      r"预算数|预算|决算数|决算|执行数|实际支出|支出了|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"
@@ -425,8 +425,8 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
                 # the same name, then a name ending in it (its head noun), then a longer phrase
                 exact = 2 if label == piece else 1 if label.endswith(piece) or piece.endswith(label) else 0
                 tier, here = 3, (exact, -abs(len(label) - len(piece)))
-            elif label and fuzz.ratio(label, piece) >= FUZZY_LABEL:
-                tier, here = 2, (0, 0)
+            elif label and (fuzz.ratio(label, piece) >= FUZZY_LABEL or len(piece) >= 3 and _abbreviates(piece, label)):
+                tier, here = 2, (0, 0)  # a misprint, or an abbreviation (运行费 of 公务用车运行维护费)
             elif (common := overlap(piece, heading)) >= 4:
                 tier, here = 1, (0, common)
             elif (piece in free and len(piece) >= SENTENCE_NAMES and overlap(piece, sentence := norm(f.raw_text)) >= 4
@@ -450,6 +450,12 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     return Found(doc_facts.doc, (f,), f.value, f.unit, named or f.row_label, f.column, "prose")
 
 
+def _abbreviates(short: str, name: str) -> bool:
+    """Whether short's characters stand in name in order, as a Chinese abbreviation's do (公车运维费)."""
+    rest = iter(name)
+    return len(short) < len(name) and all(ch in rest for ch in short)
+
+
 def _covered(piece: str, context: str) -> int:
     """How many characters of piece the context shares in runs of two or more, in order."""
     blocks = SequenceMatcher(None, piece, context, autojunk=False).get_matching_blocks()
@@ -463,9 +469,15 @@ def _explains(f: Fact, text: str) -> bool:
         piece = _SCOPE_WORDS.sub("", piece)
         # covered in one part, in order (a heading's 绩效目标 must not hide the sentence's 公开…绩效目标)
         covered = max(_covered(piece, part) for part in (*parts, context))
-        if len(piece) >= 2 and piece not in context and covered < max(3, len(piece) * 0.8):
+        if len(piece) >= 2 and piece not in context and covered < max(3, len(piece) * 0.8) and not _synonym_in(piece, context):
             return False
     return True
+
+
+def _synonym_in(piece: str, context: str) -> bool:
+    """Whether the piece is a lexicon term (车子) one of whose printed labels (公务用车) the context has."""
+    return any(m.end - m.start == len(piece) and any(norm(x) in context for x in m.labels if len(norm(x)) >= 2)
+               for m in get_lexicon().scan(piece))
 
 
 _ITEM = re.compile(r"[（(]款[)）]\s*([^（）()]+?)\s*[（(]项[)）]$")
