@@ -18,7 +18,7 @@ from app.lexicon import Match, fold, get_lexicon
 from app.lookup import _GENERIC, Found, norm, table_subject
 
 # "A里的B", "A中的B", "A其中B": the part B is asked, A only says where to look.
-_PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
+PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
 _RATE = re.compile(r"(增长|增加|减少|下降|降低|上升|变化|变动|增减).{0,6}(百分之几|百分比|幅度|率|几成|%)|"
                    r"(百分之几|百分比|几成)")
 # Bare totals say nothing of what they total: 合计 of the 三公 table is the 三公 total, not 机关运行经费.
@@ -130,7 +130,7 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
         return None
     names = _names(found)
     labels = {norm(f.row_label) for f in found.facts} - _GENERIC_ROWS
-    part = _PART_OF.search(folded)
+    part = PART_OF.search(folded)
     if not part and any(len(label) >= 2 and label in norm(text) for label in labels):
         return None  # the question names the row as printed
     if part and len(measures) >= 2:
@@ -162,7 +162,7 @@ def _column_slot(frame: Frame, found: Found) -> Misaligned | None:
 def focus(text: str) -> str | None:
     """The part a "A里的B" question asks for (the text from B on), when it names two measures."""
     folded = fold(text)
-    part = _PART_OF.search(folded)
+    part = PART_OF.search(folded)
     if not part:
         return None
     named = get_lexicon().scan(text)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -304,8 +304,8 @@ def _fuzzy_label(doc_facts: DocFacts, text: str) -> str | None:
     # An abbreviated long name ("外贸企业出口信保的保费补贴" for 外贸企业投保中国出口信用保险保费补贴): the
     # question's words, in order, nearly all in one long label that they cover for the most part
     asked = "".join(_FILLER.sub("", _SCOPE_WORDS.sub("", p)) for p in key_phrases(text))
-    if len(asked) < 6:
-        return None
+    if len(asked) < 6 or _lexicon_named(asked):
+        return None  # a name the lexicon knows (公务用车购置费) is that item, never a longer row around it
     scored = []
     for label in doc_facts.labels_longest_first:
         if len(label) < 8 or label not in doc_facts.by_label:
@@ -319,7 +319,9 @@ def _fuzzy_label(doc_facts: DocFacts, text: str) -> str | None:
     return None
 
 
-_FILLER = re.compile(r"给了|拨了|花了|用了|发了|安排了|拨付|[给拨花用发]")
+# verbs of giving beside the asking words (给了, 安排了 are cut already); never a single character, which
+# would cut 用 out of 公务用车
+_FILLER = re.compile(r"用了|发了|拨付")
 ABBREVIATED = 0.85  # of the question's words a long label must contain, in order, to be named by them
 
 
@@ -405,7 +407,7 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     # that answers "生命健康专项里支持企业规模化发展" beats the 专项's total, and at equal scores the
     # piece named first wins ("A占B的比例" is A's share).
     # a name no lexicon term covers (a project, a subsidy): its figure's sentence may be found by it
-    free = {p for p in pieces if not any(m.end - m.start >= len(p) - 2 for m in get_lexicon().scan(p))}
+    free = {p for p in pieces if not _lexicon_named(p)}
     best: tuple | None = None
     for order, f in enumerate(candidates):
         if explain_all and not _explains(f, text):
@@ -450,6 +452,11 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     return Found(doc_facts.doc, (f,), f.value, f.unit, named or f.row_label, f.column, "prose")
 
 
+def _lexicon_named(text: str) -> bool:
+    """Whether one lexicon term covers the text but for two characters at most."""
+    return any(m.end - m.start >= len(text) - 2 for m in get_lexicon().scan(text))
+
+
 def _abbreviates(short: str, name: str) -> bool:
     """Whether short's characters stand in name in order, as a Chinese abbreviation's do (公车运维费)."""
     rest = iter(name)
@@ -476,8 +483,14 @@ def _explains(f: Fact, text: str) -> bool:
 
 def _synonym_in(piece: str, context: str) -> bool:
     """Whether the piece is a lexicon term (车子) one of whose printed labels (公务用车) the context has."""
-    return any(m.end - m.start == len(piece) and any(norm(x) in context for x in m.labels if len(norm(x)) >= 2)
-               for m in get_lexicon().scan(piece))
+    return any(label in context for label in _term_labels(piece))
+
+
+@lru_cache(maxsize=4096)
+def _term_labels(piece: str) -> tuple[str, ...]:
+    """The printed labels of the lexicon term that is the whole piece (scanned once per piece, not per fact)."""
+    return tuple(n for m in get_lexicon().scan(piece) if m.end - m.start == len(piece)
+                 for n in map(norm, m.labels) if len(n) >= 2)
 
 
 _ITEM = re.compile(r"[（(]款[)）]\s*([^（）()]+?)\s*[（(]项[)）]$")

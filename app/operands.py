@@ -93,7 +93,6 @@ def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
 
 # "A占B的比例": what follows 占 names the base; words of asking are not part of it.
 _SHARE_WORDS = re.compile(r"(的)?(比例|比重|百分之几|百分比|份额|几成|多大|多少|多少比例|是|了|为|约|％|%|[？?。，,\s])+")
-_PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
 
 
 def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
@@ -103,15 +102,15 @@ def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
     if at <= 0:
         return None
     part_text, base_text = text[:at], _SHARE_WORDS.sub("", text[at + 1:])
-    inside = _PART_OF.search(part_text)
+    inside = align.PART_OF.search(part_text)
     if not base_text and inside and inside.start() >= 2:
         base_text = part_text[: inside.start()]  # "政府采购里服务类占多少": of 政府采购
     if len(base_text) < 2:
         return None
     part = find_amount(facts, operand(query, part_text), part_text)
+    of = operand(query, base_text)
     # "占“三公”经费、会议费、培训费合计的比例": a base of several items is their sum
-    base = joined(facts, operand(query, base_text), base_text) if _JOIN.search(base_text) else None
-    base = base or find_amount(facts, operand(query, base_text), base_text)
+    base = (joined(facts, of, base_text) if _JOIN.search(base_text) else None) or find_amount(facts, of, base_text)
     if not part or not base or part.unit != base.unit or not base.value or part.unit == "%":
         return None
     if part.facts[0].fact_id == base.facts[0].fact_id or part.value > base.value:
@@ -130,8 +129,9 @@ _OWN_STAGE = re.compile(r"(的)?(决算数?|执行数?|实际支出)$")
 def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str) -> Found | None:
     """The item's figure (its 决算) less the same item's figure of the stage named, as a 决算 explanation states both."""
     subject = _OWN_STAGE.sub("", a_text.strip())
-    a = find_amount(facts, replace(operand(query, subject), stage=None), subject)
-    b = find_amount(facts, replace(operand(query, subject), stage=stage), subject)
+    own = operand(query, subject)
+    a = find_amount(facts, replace(own, stage=None), subject)
+    b = find_amount(facts, replace(own, stage=stage), subject)
     if not a or not b or a.unit != b.unit or a.facts[0].fact_id == b.facts[0].fact_id:
         return None
     if b.facts[0].column != stage and not any(stage.removesuffix("数") in f.column for f in b.facts):

@@ -55,6 +55,7 @@ def shanghai_loaded(service) -> bool:
         ("人头经费今年安排了多少", "447.07", "万元"),  # a column word alone: the 合计 row's 人员经费
         ("冬天烧暖气的钱预算多少", "19.10", "万元"),
         ("车子的运行费一年给了多少", "9.00", "万元"),  # not the 购置费 0 of the same sentence
+        ("公务用车购置费预算", "0", "万元"),  # a name the lexicon knows: not the longer row 公务用车购置及运行费 9.00
         ("去年的预算总盘子是多少", "863.90", "万元"),  # 1,024.87 less the stated increase 160.97
         # a project by the words staff use: abbreviated, or without the place and 经费 of its printed name
         ("外贸企业出口信保的保费补贴今年给了多少？", "104.70", "万元"),  # 外贸企业投保中国出口信用保险保费补贴
