@@ -28,6 +28,7 @@ from app.mentions import equal_figures
 from app.operands import difference, joined, operand, part_of, share
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
+from app.spelling import respelled
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.numbers import MONEY, convert
@@ -90,6 +91,8 @@ class Asker:
 
     def ask(self, question: str, doc_hint: str | None = None) -> Answer:
         """Answer one question; refuse rather than guess."""
+        if (spelled := respelled(question)) != question:  # 預算, ２０２５, 二〇二五年: read as the documents print them
+            return replace(self.ask(spelled, doc_hint), question=question)
         if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
             # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
             answer = self.ask(two.group("main"), doc_hint)

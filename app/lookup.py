@@ -193,11 +193,12 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
 
     def rank(title: str) -> tuple:
         kind = by_table[title][0].table_kind
-        has_col = any(_column_ok(f, query.column) for f in by_table[title])
+        has_col = any(_column_ok(f, query.column) for f in by_table[title]) or bool(
+            query.column and query.column in _SOURCES and query.column in title)
         # "财政拨款基本支出" is the 财政拨款 table's figure, not the all-sources 支出总表's
         missing = sum(1 for w in sources if w not in title and not any(w in f.column + f.row_label for f in by_table[title]))
         titled = norm(label) in norm(title)  # "会议费" in "“三公”经费、会议费、培训费支出预算表": that table's own item
-        return (missing, not has_col, not titled, kind not in hinted,
+        return (not _titled_in(title, query.question), missing, not has_col, not titled, kind not in hinted,
                 TABLE_PRIORITY.index(kind) if kind in TABLE_PRIORITY else 99)
 
     earlier = previous_year(query, doc)
@@ -211,7 +212,13 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
                 cells = [c for c in cells if has_stage(c, query.stage)] or cells
             if not cells:
                 continue
-            cells = [c for c in cells if _column_ok(c, query.column)] if query.column else [default_cell(cells, doc)]
+            if query.column and query.column in _SOURCES and query.column in title and not any(
+                    _column_ok(c, query.column) for c in cells):
+                cells = [default_cell(cells, doc)]  # "财政拨款安排的…": the 财政拨款支出预算表's own figure
+            elif query.column:
+                cells = [c for c in cells if _column_ok(c, query.column)]
+            else:
+                cells = [default_cell(cells, doc)]
             if cells:
                 chosen.append(cells[0])
         if not chosen:
@@ -222,6 +229,15 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
             chosen = [min(chosen, key=lambda f: len(f.row_code or ""))]
         return chosen, title
     return None
+
+
+_TITLE_NOISE = re.compile(r"^(20\d\d年度?)?(公开)?\d*表?|[“”\"（）()]|（?[功经][能济](分类|科目)）?$")
+
+
+def _titled_in(title: str, question: str) -> bool:
+    """Whether the question names this table ("收支预算总表里…"): its title without year and number."""
+    core = _TITLE_NOISE.sub("", norm(title))
+    return len(core) >= 4 and core in norm(question)
 
 
 def has_stage(f: Fact, stage: str) -> bool:
@@ -242,14 +258,15 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
             picked = pick(doc_facts.by_code[code], query, code, doc)
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
-    if query.column and not any(_column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
+    if query.column and query.column not in _SOURCES and not any(
+            _column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
         # 决算 templates print 人员经费 / 公用经费 as rows ("人员经费合计"), not as columns
         for label in (f"{query.column}合计", query.column):
             rows = doc_facts.by_label.get(norm(label))
             picked = pick(rows, replace(query, column=None), label, doc) if rows else None
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
-    for label in doc_facts.subjects(query, text):
+    for label in _qualifiers_last(doc_facts.subjects(query, text), query.column):
         facts = doc_facts.by_label.get(label) or doc_facts.by_alt.get(label, [])
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
@@ -282,6 +299,14 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         if found:
             return found
     return find_prose(doc_facts, query, text, ("金额",), explain_all=True)
+
+
+def _qualifiers_last(labels: list[str], column: str | None) -> list[str]:
+    """The labels, a row named like the asked column last: in "财政拨款安排的一般公共服务支出" 财政拨款 says
+    which funds (the column), 一般公共服务支出 which row."""
+    qualifier = {norm(column + end) for end in ("", "收入", "支出")} if column else set()
+    rows = [x for x in labels if x not in qualifier]
+    return rows + [x for x in labels if x in qualifier] if rows else labels
 
 
 FUZZY_ROW = 85  # a project or item named a little differently ("投保出口信用保险" for "投保中国出口信用保险")

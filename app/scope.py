@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from app.data import load_toml
 from app.frame import Frame
 from store.models import Document
 
@@ -242,6 +245,23 @@ def _place_name_ends(question: str) -> set[int]:
     return ends
 
 
+@functools.cache
+def _provinces() -> tuple[str, ...]:
+    return tuple(load_toml(Path(__file__).with_name("places.toml"))["provinces"])
+
+
+def province(name: str) -> str | None:
+    """The province a name begins with (浙江省政协办公厅 → 浙江), None when it begins with none."""
+    return next((p for p in _provinces() if name.startswith(p)), None)
+
+
+def other_province(phrase: str, documents: Sequence[Document]) -> bool:
+    """Whether a phrase names a province and every loaded unit its names match is of another one."""
+    asked = province(phrase)
+    hits = [d for d in documents if any(a in phrase for a in aliases(d.unit_name))]
+    return bool(asked and hits and all((p := province(d.unit_name)) and p != asked for d in hits))
+
+
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
@@ -257,6 +277,8 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
         if place and m.end(1) in (place_ends or ()) and not any(place in d.unit_name for d in documents):
             return phrase  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
+            if other_province(phrase, documents):
+                return phrase  # 浙江省政协办公厅: 省政协办公厅 is a loaded name, but of 江苏省
             continue
         phrase = _JOINERS.split(phrase)[-1]  # "人员经费比区委…": the name starts after the joining word
         if len(phrase) < 3:

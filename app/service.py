@@ -15,6 +15,7 @@ from app.ask import Asker
 from app.doctor import Finding, check, copy_whole
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
+from app.spelling import respelled
 from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, parse_file, pdf_paths
 from store.embedders import make_embedder
@@ -188,7 +189,8 @@ class Service:
         With a conversation id, a follow-up ("那2018年呢？") takes its missing slots from the previous question
         of that conversation, and the answer says what it assumed."""
         started = time.perf_counter()
-        question = (question or "").strip()
+        original = question or ""
+        asked = question = respelled(original.strip())
         assumed = ""
         if conversation is not None and question and len(question) <= MAX_QUESTION_CHARS:
             from app.followup import follow_up
@@ -205,6 +207,8 @@ class Service:
             return refusal(question[:80] + "…", f"问题太长（{len(question)}字），请缩短到{MAX_QUESTION_CHARS}字以内，一次问一件事")
         self.follow_writers()
         answer = self.asker.ask(question, doc)
+        if question == asked and answer.question == asked:
+            answer = replace(answer, question=original.strip())
         if assumed:
             answer = replace(answer, notes=(assumed, *answer.notes))
         return replace(answer, elapsed_ms=round((time.perf_counter() - started) * 1000))

@@ -25,7 +25,7 @@ _RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减
 _STAGES = ((re.compile(r"年初预算"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"),
            (re.compile(r"决算数|实际支出|实际完成|执行数"), "决算数"))
 _COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?的?(?:百分之|比例|多少|几|比重|程度)|预算完成率|完成率")
-_WANT_UNIT = re.compile(r"多少(万元|元|亿元)|折合(万元|元|亿元)|[（(]?(万元|元|亿元)[)）]?[?？]?$|以(万元|元|亿元)计")
+_WANT_UNIT = re.compile(r"多少(万元|元|亿元)|(?:折合|换算成|换成)(万元|元|亿元)|多少(万)(?![元亿])|[（(]?(万元|元|亿元)[)）]?[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 # "2017—2019年", "2017年到2019年", "2017、2018、2019年": every year of the span or list
@@ -82,7 +82,7 @@ def understand(question: str) -> Frame:
         terms=tuple(lex.terms_in(q)),
         codes=codes,
         column=_column(lex.column_in(q)),
-        want_unit=next((g for g in want.groups() if g), None) if want else None,
+        want_unit=next((g if g != "万" else "万元" for g in want.groups() if g), None) if want else None,
         total=bool(re.search(r"一共|合计|总共|总计|加起来|总额|共计|总数", q)),
         table_kinds=tuple(lex.table_kinds_for(q)),
         stage=next((name for word, name in _STAGES if word.search(q)), None),

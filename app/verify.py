@@ -66,8 +66,8 @@ def _all_names(doc_facts: DocFacts) -> list[str]:
     cached = getattr(doc_facts, "_verify_names", None)
     if cached is None:
         prose = {norm(f.row_label) for f in doc_facts.prose if len(norm(f.row_label)) >= 2}
-        columns = {norm(part) for f in doc_facts.facts for part in f.column.split(" / ")
-                   if f.table_kind != PROSE and not _GENERIC_COLUMN.match(norm(part))}
+        columns = {n for f in doc_facts.facts for part in f.column.split(" / ")
+                   if f.table_kind != PROSE and not _GENERIC_COLUMN.match(norm(part)) for n in _with_stem(norm(part))}
         kinds = {kind_name(f.table_kind) for f in doc_facts.facts}
         cached = sorted({*doc_facts.labels_longest_first, *prose, *columns, *kinds} - doc_facts.self_names - {""},
                         key=len, reverse=True)
@@ -86,11 +86,18 @@ _GENERIC_COLUMN = re.compile(r"^(\d{4}年?)?(预算数|决算数|合计|小计|�
 
 
 @lru_cache(maxsize=100_000)
+def _with_stem(column: str) -> tuple[str, ...]:
+    """A column name, and without its 收入/支出 ("财政拨款收入" is what a sentence calls 财政拨款)."""
+    stem = re.sub(r"(收入|支出)$", "", column)
+    return (column, stem) if len(stem) >= 4 and stem != column else (column,)
+
+
 def _fact_names(f: Fact) -> frozenset[str]:
     """What a fact is about: its row label and path, and for a total row its column (基本支出 …)."""
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
     if f.row_label.startswith(_TOTALS) or f.row_label.endswith(_TOTALS):
-        names |= {norm(part) for part in f.column.split(" / ") if not _GENERIC_COLUMN.match(norm(part))}
+        names |= {n for part in f.column.split(" / ") if not _GENERIC_COLUMN.match(norm(part))
+                  for n in _with_stem(norm(part))}
         names.add(kind_name(f.table_kind))  # the 三公经费表's 合计 is the 三公经费
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}

@@ -82,3 +82,21 @@ def test_three_named_items_joined_are_summed(service):
     answer = service.ask("2019年省政协办公厅的会议费、培训费以及三公经费一共多少")
     assert (answer.status, answer.value) == ("verified", Decimal("2224.43")), answer.answer
     assert "1282.56 + 281.77 + 660.10" in answer.answer
+
+
+def test_the_funds_a_question_names_choose_the_table_not_the_row(service):
+    """"财政拨款安排的一般公共服务支出": 财政拨款 is the 财政拨款支出预算表 (p5, 7,747.46), not the 财政拨款 row."""
+    answer = service.ask("省政协办公厅2018年财政拨款安排的一般公共服务支出是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("7747.46")), answer.answer
+
+
+def test_a_table_the_question_names_is_the_one_read(service):
+    """The all-sources 收支预算总表 (p1, 10,271.56) is asked, not the 财政拨款 table (10,191.56)."""
+    answer = service.ask("江苏省政协办公厅2019年收支预算总表里一般公共服务支出合计多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("10271.56")), answer.answer
+
+
+def test_the_same_body_of_another_province_is_not_loaded(service):
+    answer = service.ask("浙江省政协办公厅2019年三公经费预算是多少")
+    assert answer.status == "refused" and "浙江省政协办公厅" in answer.answer, answer.answer
+    assert service.ask("江苏省政协办公厅2019年三公经费预算是多少").status == "verified"

@@ -158,3 +158,20 @@ def test_why_a_figure_changed_quotes_the_passage_that_gives_its_reason(service):
     # two years in scope, table rows must not crowd the prose out of the search
     answer = service.ask("政协办公厅2018年机关运行经费为什么比2017年少了那么多")
     assert "统计口径" in answer.answer.replace("\n", ""), answer.answer
+
+
+@pytest.mark.parametrize(("typed", "value", "unit"), [
+    ("二零二四年 区府办 收入预算", "11491.20", "万元"),  # a year in Chinese numerals: the 2025 document's 上年
+    ("區府辦 因公出國經費 預算", "839.00", "万元"),  # traditional characters
+    ("普陀区商务委２０２５年人员经费多少万", "1812.06", "万元"),  # full-width digits; 多少万 asks 万元
+    ("区府办 201-03-01 基本支出", "11919501.84", "元"),  # a code typed in its printed groups
+    ("区府办二〇二五年财政拨款收入多少万元", "9101.68", "万元"),  # 财政拨款 is the column 财政拨款收入 of 收入总计
+])
+def test_questions_typed_in_other_scripts(service, typed, value, unit):
+    answer = service.ask(typed)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
+    assert answer.question == typed  # the answer repeats the question as it was asked
+
+
+def test_a_year_in_chinese_numerals_that_is_not_loaded_is_refused(service):
+    assert service.ask("二〇二三年区府办预算收入").status == "refused"
