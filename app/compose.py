@@ -91,6 +91,8 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         year = f"{doc.year - 1}年" if doc.year else "上年"
         text = (f"{doc.unit_name}{year}{label}{kind_word}为{shown}（据{scope_name(doc)}文件：本年{fmt(now.value)}{now.unit}，"
                 f"{_where(change, doc)}：“{change.raw_text}”，{fmt(now.value)} {op} {fmt(change.value)}）。")
+    elif found.how == "target":  # the indicator's target as its table prints it (≥95%, 2.8万元/人)
+        text = f"{scope_name(doc)}{label}的指标值为{first.raw_text or shown}（{_where(first, doc)}，{first.column}）。"
     elif found.how == "prose":
         text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first, doc)}：“{first.raw_text}”）。"
     else:

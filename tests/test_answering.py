@@ -260,3 +260,22 @@ def test_a_figure_then_a_yes_no_question_answers_the_figure_and_says_what_it_lef
     answer = service.ask("行政运行这块有多少，里面有项目的钱吗", XZ)
     assert (answer.status, answer.value) == ("verified", Decimal("358.46")), answer.answer  # not 项目支出's 0
     assert any("里面有项目的钱吗" in n and "单独再问" in n for n in answer.notes)
+
+
+@pytest.mark.parametrize(("question", "value", "unit", "printed"), [
+    # Xinzhou 绩效目标表 p26, p31, p25: the indicator asked, as its table prints it, never the project's total
+    ("忻州市商务局驻村干部补助，每个驻村工作队员一年的补助经费标准是多少万元？", "2.8", "万元", "2.8万元/人"),
+    ("忻州市商务局招商引资（展会）工作经费的成本指标，举办一次招商活动成本上限是多少万元？", "20", "万元", "≤20万元"),
+    ("市商务局招商引资工作经费的满意度指标定的多少？", "95", "%", "≥95%"),
+    ("忻州市商务局遗属补助的数量指标，补助的遗属是几名？", "6", "名", "6名"),
+])
+def test_a_projects_indicator_is_read_from_its_performance_table(service, question, value, unit, printed):
+    answer = service.ask(question)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
+    assert printed in answer.answer and "绩效目标表" in answer.answer
+
+
+def test_an_indicator_of_a_project_without_a_performance_table_is_not_its_money(service):
+    # 外贸企业投保…保费补贴 (104.70万元, 表十二) has no 绩效目标表 attached
+    answer = service.ask("忻州市商务局外贸企业投保中国出口信用保险保费补贴项目的满意度指标是多少？")
+    assert answer.status == "refused" and "绩效" in answer.answer, answer.answer
