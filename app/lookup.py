@@ -131,7 +131,19 @@ def _short_name(label: str, places: Sequence[str]) -> str:
 def _alternate_names(f: Fact) -> tuple[str, ...]:
     """Names a row carries besides its label: the second name column of the Shanxi economic table."""
     path = f.row_path
-    return path[path.index(f.row_label) + 1:] if f.row_label in path else ()
+    names = path[path.index(f.row_label) + 1:] if f.row_label in path else ()
+    # 政府采购 rows carry the 品目 class letter (一、货物A, 三、服务C): the item is 货物, 服务
+    item = class_item(f.row_label)
+    return (*names, item) if item else names
+
+
+_CLASS_LETTER = re.compile(r"^([\u4e00-\u9fff]{2,})[a-cA-C]$")
+
+
+def class_item(label: str) -> str | None:
+    """The item of a row labelled with its 政府采购品目 class letter (三、服务C → 服务), else None."""
+    m = _CLASS_LETTER.match(norm(label))
+    return m.group(1) if m else None
 
 
 def _column_ok(f: Fact, column: str | None) -> bool:

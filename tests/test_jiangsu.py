@@ -100,3 +100,11 @@ def test_the_same_body_of_another_province_is_not_loaded(service):
     answer = service.ask("浙江省政协办公厅2019年三公经费预算是多少")
     assert answer.status == "refused" and "浙江省政协办公厅" in answer.answer, answer.answer
     assert service.ask("江苏省政协办公厅2019年三公经费预算是多少").status == "verified"
+
+
+def test_procurement_classes_are_read_without_their_class_letter(service):
+    """The 政府采购预算表 (tables file p12) prints 一、货物A / 三、服务C: 服务 is 三、服务C, and 2019 − 2018 its change."""
+    served = service.ask("省政协办公厅2018年政府采购预算中服务类是多少")
+    assert (served.status, served.value) == ("verified", Decimal("926.09")), served.answer
+    change = service.ask("省政协办公厅2019年政府采购服务类比2018年增加多少")
+    assert (change.status, change.value) == ("verified", Decimal("348.33")), change.answer  # 1,274.42 − 926.09
