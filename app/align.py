@@ -122,9 +122,11 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     if query.total and joins and found.how != "share":  # a share's base may be the sum ("占A、B、C合计的比例")
         return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，找到的只是其中一项")
     named = [m for m in scanned if m.kind != "column" or m.column not in (None, "合计")]
-    if query.intent == "share" and named and _SHARE.search(text):
+    at = folded.find("占")
+    part_named = [m for m in named if at < 0 or m.start < at]  # "食品公司经费占全部项目支出": 项目支出 is the base
+    if query.intent == "share" and part_named and _SHARE.search(text):
         # "A占B的比重": the share must be A's (a row or a column such as 人员经费), not B's share of another whole
-        asked = named[0]
+        asked = part_named[0]
         names = _names(found)
         if asked.kind == "column":
             ok = any(norm(asked.text) in n or norm(asked.column or "") in n for n in names)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from rapidfuzz import fuzz
+
 from app import align
 from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
 from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
@@ -170,7 +172,7 @@ class Asker:
                 found = find_prose(facts, frame, words, tuple(map(completion_column, stages)))
             elif intent in _PROSE_COLUMNS:
                 found = find_prose(facts, frame, words, _PROSE_COLUMNS[intent])
-                if intent == "share" and (not found or align.check(frame, found, words)):
+                if intent == "share" and (not found or align.check(frame, found, words) or not _of_the_part(found, words)):
                     # a share the prose states of another item is no answer: compute the one asked
                     found = share(facts, frame, words) or compute_share(facts, frame, words) or found
             elif scope.previous_year:
@@ -516,6 +518,19 @@ def _mentioned_at(frame: Frame, doc: Document) -> tuple[int, int, int]:
     year = frame.years.index(doc.year) if doc.year in frame.years else len(frame.years)
     units = [p for p in (question.find(a) for a in aliases(doc.unit_name)) if p >= 0]
     return (year, min(units, default=len(question)), doc.year or 0)
+
+
+def _of_the_part(found: Found, text: str) -> bool:
+    """Whether a stated share is of the part the question puts before 占 ("食品公司经费占全部项目支出": a share
+    stated of 项目支出 is the base's own, no answer)."""
+    at = text.find("占")
+    if at <= 0:
+        return True
+    part, label = norm(text[:at]), norm(found.label)
+    return bool(label) and (label in part or part in label or fuzz.partial_ratio(label, part) >= PART_NAMED)
+
+
+PART_NAMED = 80
 
 
 def _same_unit(founds: Sequence[Found]) -> bool:

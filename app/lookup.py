@@ -252,6 +252,17 @@ def _titled_in(title: str, question: str) -> bool:
     return len(core) >= 4 and core in norm(question)
 
 
+def _titled_total(doc_facts: DocFacts, query: Frame) -> Fact | None:
+    """The 合计 of the table titled by the asked column and every funding source asked (一般公共预算基本支出预算表),
+    when the question names a source: the all-sources 支出总表's 基本支出 row is another, larger figure."""
+    sources = [w for w in _SOURCES if w in query.question]
+    if not sources or not query.column:
+        return None
+    return next((f for f in doc_facts.facts if f.table_kind != PROSE and norm(f.row_label) in ("合计", "总计")
+                 and query.column in f.table_title and all(w in f.table_title for w in sources)
+                 and f.column.split(" / ")[-1] in ("合计", "金额", "小计", query.column)), None)
+
+
 def has_stage(f: Fact, stage: str) -> bool:
     """Whether a figure is of the budget stage named (年初预算数, 全年预算数 or its 调整预算数)."""
     return any(w in norm(f.column) for w in STAGE_CARRIES[stage])
@@ -273,6 +284,8 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     if query.column and query.column not in _SOURCES and not any(
             _column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
         # 决算 templates print 人员经费 / 公用经费 as rows ("人员经费合计"), not as columns
+        if titled := _titled_total(doc_facts, query):  # "一般公共预算基本支出": its own table's 合计
+            return _found(doc, [titled], "".join(w for w in _SOURCES if w in query.question) + query.column)
         for label in (f"{query.column}合计", query.column):
             rows = doc_facts.by_label.get(norm(label))
             picked = pick(rows, replace(query, column=None), label, doc) if rows else None

@@ -92,7 +92,7 @@ def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
 
 
 # "A占B的比例": what follows 占 names the base; words of asking are not part of it.
-_SHARE_WORDS = re.compile(r"(的)?(比例|比重|百分之几|百分比|份额|几成|多大|多少|多少比例|是|了|为|约|％|%|[？?。，,\s])+")
+_SHARE_WORDS = re.compile(r"(的)?(比例|比重|百分之几|百分之多少|百分之|百分比|份额|几成|多大|多少|多少比例|是|了|为|约|％|%|[？?。，,\s])+")
 
 
 def share(facts: DocFacts, query: Frame, text: str) -> Found | None:

@@ -259,7 +259,8 @@ def _overruled(m: Mention, table: Fact) -> NumberCheck:
 
 # A derived figure counts only where the sentence says it is derived (a sum, a difference, a share).
 _OPERATION = re.compile(r"合计|合共|共计|总计|之和|加起来|相加|\+|＋|相差|差额|差|多|少|减|−|-|占|比重|比例|÷|/|增长|减少|增加|下降")
-_DERIVATION = re.compile(r"（[^（）]*[÷−+][^（）]*）")  # the operands of a computed figure, in parentheses
+# the operands of a computed figure, in parentheses that may hold a page's own "（PDF第20页）"
+_DERIVATION = re.compile(r"（(?:[^（）]|（[^（）]*）)*?[÷−+](?:[^（）]|（[^（）]*）)*）")
 
 
 def _in_derivation(draft: str, start: int) -> bool:

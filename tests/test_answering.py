@@ -279,3 +279,9 @@ def test_an_indicator_of_a_project_without_a_performance_table_is_not_its_money(
     # 外贸企业投保…保费补贴 (104.70万元, 表十二) has no 绩效目标表 attached
     answer = service.ask("忻州市商务局外贸企业投保中国出口信用保险保费补贴项目的满意度指标是多少？")
     assert answer.status == "refused" and "绩效" in answer.answer, answer.answer
+
+
+def test_a_share_stated_of_the_base_is_no_share_of_the_part(service):
+    # the prose states 项目支出 占45.33% (of all spending); 食品公司经费 140.26 ÷ 项目支出 464.57 is asked
+    answer = service.ask("忻州市商务局的食品公司经费占全部项目支出的百分之多少？")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("30.19"), "%"), answer.answer

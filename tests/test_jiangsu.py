@@ -108,3 +108,10 @@ def test_procurement_classes_are_read_without_their_class_letter(service):
     assert (served.status, served.value) == ("verified", Decimal("926.09")), served.answer
     change = service.ask("省政协办公厅2019年政府采购服务类比2018年增加多少")
     assert (change.status, change.value) == ("verified", Decimal("348.33")), change.answer  # 1,274.42 − 926.09
+
+
+def test_a_base_named_with_its_funds_is_that_funds_table_total(service):
+    """一般公共预算基本支出 is the 合计 of the 一般公共预算基本支出预算表 (p8, 5,598.17), not the all-sources 5,678.17."""
+    answer = service.ask("省政协办公厅2018年机关运行经费占一般公共预算基本支出的比例是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("19.93")), answer.answer  # 1,115.85 ÷ 5,598.17
+    assert service.ask("省政协办公厅2018年基本支出是多少").value == Decimal("5678.17")
