@@ -383,6 +383,7 @@ class Asker:
             composition = re.compile(f"(?:{'|'.join(map(re.escape, named))})[^。]*?(?:。[^。]*?)?{_REASON_WORDS}")
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
                       prefer_section=glossary, extra=extra, prefer_text=composition)
+        hits = [(c, score) for c, score in hits if not _CONTENTS_PAGE.search(c.text.strip())]
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}
@@ -408,6 +409,10 @@ class Asker:
         items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
         sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
+
+
+# A cover or contents heading ("江苏省政协办公厅 2018 年度部门预算公开目 录") names the unit and year, and says nothing
+_CONTENTS_PAGE = re.compile(r"目\s*录$")
 
 
 # A clause that states a change: a change word with its figure, or "unchanged" in words.
@@ -573,6 +578,10 @@ def _without_scope(question: str, scope: Scope) -> str:
     names = sorted({a for d in scope.documents for a in aliases(d.unit_name)}, key=len, reverse=True)
     for name in names:
         text = text.replace(name, " ")
+    for name in names:  # "江苏省政协的主要职能": the name cut short (江苏省政协[办公厅]) is still the unit's
+        cut = next((name[:n] for n in range(len(name) - 1, 3, -1) if name[:n] in text), "")
+        if cut:
+            text = text.replace(cut, " ")
     text = re.sub(r"(^|\s)[和与及跟、]+(?=\s)", " ", text)  # "商务委和区政府办…": the joining word goes too
     return re.sub(r"20\d{2}\s*年度?", " ", text)
 

@@ -115,3 +115,9 @@ def test_a_base_named_with_its_funds_is_that_funds_table_total(service):
     answer = service.ask("省政协办公厅2018年机关运行经费占一般公共预算基本支出的比例是多少")
     assert (answer.status, answer.value) == ("verified", Decimal("19.93")), answer.answer  # 1,115.85 ÷ 5,598.17
     assert service.ask("省政协办公厅2018年基本支出是多少").value == Decimal("5678.17")
+
+
+def test_a_unit_named_short_of_its_name_still_finds_its_duties_not_its_contents_page(service):
+    """"江苏省政协" is 江苏省政协办公厅 cut short; the 目录 cover names the unit and says nothing."""
+    answer = service.ask("江苏省政协的主要职能是什么")
+    assert "政治协商、民主监督、参政议政" in answer.answer and "目 录" not in answer.answer, answer.answer
