@@ -146,6 +146,13 @@ class Asker:
                 figure = _change_figure(clause, query.intent == "rate")
                 return replace(answer, value=figure.value, unit=figure.unit) if figure else answer
             return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
+        if not founds and not _ASKS_ANYTHING.search(question) and not scope.previous_year:
+            # "商务委 加挂 牌子": keywords typed as into a search box; no figure is named, and a passage that
+            # has every keyword may answer
+            answer = self._text_answer(query, scope, text)
+            keywords = [w for w in text.split() if len(w) >= 2]
+            if answer.status != "refused" and keywords and all(w in answer.answer for w in keywords):
+                return answer
         if not founds:
             return refusal(question, "文件中没有找到这个数字")
         return self._figure_answer(query, founds, scope)
@@ -409,6 +416,10 @@ class Asker:
         items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
         sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
+
+
+# Words that make a question ask something (a figure, a yes/no, a list); keywords alone ask none of them
+_ASKS_ANYTHING = re.compile(r"多少|几|吗|呢|什么|哪|怎么|如何|为何|为什么|是否|有没有|金额|数额|[？?]|是|多大|占|比")
 
 
 # A cover or contents heading ("江苏省政协办公厅 2018 年度部门预算公开目 录") names the unit and year, and says nothing

@@ -175,3 +175,10 @@ def test_questions_typed_in_other_scripts(service, typed, value, unit):
 
 def test_a_year_in_chinese_numerals_that_is_not_loaded_is_refused(service):
     assert service.ask("二〇二三年区府办预算收入").status == "refused"
+
+
+def test_keywords_typed_as_into_a_search_box(service):
+    """No figure and no question word: a passage that has every keyword answers; one that lacks some does not."""
+    answer = service.ask("商务委 加挂 牌子")
+    assert answer.status == "verified" and "粮食和物资储备局" in answer.answer, answer.answer
+    assert service.ask("普陀区商务委 办公用房 面积").status == "refused"
