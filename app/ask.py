@@ -333,11 +333,11 @@ class Asker:
 
     def _audit_answer(self, question: str, scope: Scope) -> Answer:
         """"这份文件有没有不一致的地方？": the consistency audit, told in sentences with pages."""
-        from app.audit import audit_document
+        from app.audit import audit_stored
 
         lines, citations, messages = [], [], []
         for doc in scope.documents:
-            findings = audit_document(doc, self.store.facts(doc.doc_id))
+            findings = audit_stored(self.store, [doc])
             real = [f for f in findings if f.severity != "rounding"]
             rounding = len(findings) - len(real)
             head = f"{scope_name(doc)}{doc.scope}{doc.kind}："

@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from app.claims import Claim, claims, share_base, subject_key, to_unit, without_total
 from app.data import load_toml
 from app.lexicon import normalise
 from ingest.overlap import conflicts
@@ -161,15 +162,32 @@ def build_tables(facts: Iterable[Fact]) -> list[_Table]:
     return tables
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a document is audited against besides itself: the other files of its disclosure (a prose file's
+    tables file), last year's files of the same unit, kind and scope, and the table kinds printed empty."""
+
+    companions: Sequence[Sequence[Fact]] = ()
+    previous: Sequence[tuple[Document, Sequence[Fact]]] = ()
+    empty: frozenset[str] = frozenset()
+
+
+def _finite(facts: Iterable[Fact]) -> list[Fact]:
+    return [f for f in facts if isinstance(f.value, Decimal) and f.value.is_finite()]  # odd values: skipped
+
+
 class _Audit:
-    def __init__(self, doc: Document, facts: Sequence[Fact]) -> None:
-        self.doc, self.out = doc, []
-        self.facts = [f for f in facts if isinstance(f.value, Decimal) and f.value.is_finite()]  # odd values: skipped
+    def __init__(self, doc: Document, facts: Sequence[Fact], context: Context = Context()) -> None:
+        self.doc, self.out, self.context = doc, [], context
+        self.facts = _finite(facts)
         self.tables, self.prose = build_tables(self.facts), [f for f in self.facts if "prose" in f.flags]
         self.by_kind: dict[str, list[_Table]] = defaultdict(list)
+        self.seen_kind: dict[str, list[_Table]] = defaultdict(list)  # and the disclosure's other files' tables
         self.sentences: dict[str, list[Fact]] = defaultdict(list)
         for t in self.tables:
             self.by_kind[t.kind].append(t)
+        for t in [*self.tables, *(t for other in context.companions for t in build_tables(_finite(other)))]:
+            self.seen_kind[t.kind].append(t)
         for f in self.prose:
             self.sentences[f.raw_text].append(f)
 
@@ -182,7 +200,7 @@ class _Audit:
 
     def run(self) -> list[Finding]:
         for check in (self.table_sums, self.cross_tables, self.performance, self.prose_amounts,
-                      self.prose_sentences):
+                      self.prose_sentences, self.prose_claims):
             try:
                 check()
             except Exception:  # odd data never stops the audit: this rule is skipped, the others run
@@ -268,8 +286,9 @@ class _Audit:
                  f"{ta.title} ↔ {tb.title}", row, column, bv, a.value,
                  f"{what}：{ta.title}为{_n(a.value)}{ta.unit}，{tb.title}为{_n(bv)}{ta.unit}，相差{_n(diff)}{ta.unit}")
 
-    def select(self, sel: dict[str, str]) -> list[tuple[Fact, _Table]]:
-        return [(c, t) for t in self.by_kind.get(sel["kind"], []) for x in t.rows
+    def select(self, sel: dict[str, str], seen: bool = False) -> list[tuple[Fact, _Table]]:
+        """Cells a rule's selector names: in this file's tables, or (seen) in any file of the disclosure."""
+        return [(c, t) for t in (self.seen_kind if seen else self.by_kind).get(sel["kind"], []) for x in t.rows
                 if re.search(sel["row"], x.norm) and (c := _cell(x, sel.get("column")))]
 
     def keyed(self, kind: str, key: str) -> dict[str, tuple[_Row, _Table]]:
@@ -355,19 +374,26 @@ class _Audit:
     def by_name(self, subject: str) -> list[tuple[Fact, _Table]]:
         """Rows named like the subject's last segment (the one before must end the row's parent name)."""
         segs = [n for s in _SEGMENT.split(subject) if (n := _LEADJUNK.sub("", normalise(s)))]
-        return [(c, t) for kind in rules()["kinds"]["prose_labels"] if segs for t in self.by_kind.get(kind, [])
+        return [(c, t) for kind in rules()["kinds"]["prose_labels"] if segs for t in self.seen_kind.get(kind, [])
                 for x in t.rows if x.norm == segs[-1] and (c := _cell(x))
                 and (len(segs) == 1 or (len(x.path) >= 2 and normalise(x.path[-2]).endswith(segs[-2])))]
 
     def prose_amounts(self) -> None:
         specs = rules().get("prose", [])
+        has_tables = any(self.seen_kind.values())
         for f in (f for f in self.prose if f.column == "金额" and f.unit in _SCALE):
-            spec = next((s for s in specs if re.search(s["subject"], normalise(f.row_label))), None)
-            empty = spec.get("empty", []) if spec and f.value else []
-            if empty and not any(g.value for g in self.facts if g.table_kind in empty):
+            spec = _spec_for(specs, f.row_label)
+            # the subject's own table (its rule's first target), not every table that may also print it
+            kinds = {*spec.get("empty", []), spec["targets"][0]["kind"]} if spec and f.value else set()
+            # printed empty (本表无数据), or — where the rule names it — not printed at all while other tables are
+            empty = sorted(k for k in kinds if k in self.context.empty) or (
+                spec.get("empty", []) if spec and f.value and has_tables else [])
+            if empty and not any(t for k in empty for t in self.seen_kind.get(k, []) if any(
+                    c.value for x in t.rows for c in x.cells.values())):
                 self.add("prose_empty_table", "warning", [f], f.table_title, f.row_label, f.column, _ZERO, f.value,
                          f"说明给出{f.row_label}{_n(f.value)}{f.unit}，但{'/'.join(empty)}为空表")
-            cands = [c for s in spec["targets"] for c in self.select(s)] if spec else self.by_name(f.row_label)
+            cands = [c for s in spec["targets"] for c in self.select(s, seen=True)] if spec else []
+            cands = cands or self.by_name(f.row_label)  # a template that prints the subject as a row of its own
             if not cands or any(_agrees(f.value, _to(c.value, t.unit, f.unit), _to(t.q, t.unit, f.unit) / 2)
                                 for c, t in cands):
                 continue
@@ -378,7 +404,7 @@ class _Audit:
                      f"说明中{f.row_label}为{_n(f.value)}{f.unit}，{t.title}「{c.row_label}」为{_n(c.value)}{t.unit}{conv}，不一致")
 
     def prose_sentences(self) -> None:
-        """Within one sentence: 占X% = 金额 / its first 金额; 增长Y% = 增长额 / (金额 − 增长额); 实有 ≤ 编制 车辆."""
+        """Within one sentence: 实有 ≤ 编制 车辆 (rates and shares are the claims' to check)."""
         cfg = rules()["vehicles"]
         for facts in self.sentences.values():
             cars = [f for f in facts if f.unit == "辆"]
@@ -387,42 +413,171 @@ class _Audit:
             if quota and actual and actual.value > quota.value:
                 self.add("prose_vehicles", "warning", [quota, actual], quota.table_title, actual.row_label, "数量",
                          quota.value, actual.value, f"公务用车实有{_n(actual.value)}辆，超过编制{_n(quota.value)}辆")
-            money = [f for f in facts if f.column == "金额" and f.unit in _SCALE]
-            for f, base in ((f, next((m for m in money if m.row_label == f.row_label), None)) for f in facts):
-                if f.unit != "%" or base is None:
-                    continue
-                ch = next((g for g in facts if g.column == f.column[:2] + "额" and g.row_label == f.row_label
-                           and g.unit in _SCALE), None)
-                change = _to(ch.value, ch.unit, base.unit) * (1 if f.column == "增长率" else -1) if ch else _ZERO
-                if f.column == "占比" and money[0] is not base and money[0].value:
-                    want = _to(base.value, base.unit, money[0].unit) / money[0].value * 100
-                    what = f"{f.row_label}占{money[0].row_label}的比重"
-                elif f.column in ("增长率", "减少率") and ch and base.value - change > 0:
-                    want, what = abs(change) / (base.value - change) * 100, f"{f.row_label}{f.column}"
-                else:
-                    continue
-                if not _agrees(f.value, want, _CENT):
-                    self.add("prose_arithmetic", "warning", [f], f.table_title, f.row_label, f.column,
-                             want.quantize(_CENT), f.value, f"{what}按说明中的金额计算为{want:.2f}%，说明写{_n(f.value)}%")
+
+    def after(self, c: Claim) -> list[Claim]:
+        return self.said[self.said.index(c) + 1:]
+
+    def prose_claims(self) -> None:
+        """Each prose claim against itself (rate vs amounts), its share's base, and last year's documents."""
+        said = self.said = claims(self.facts)
+        for i, c in enumerate(said):
+            if c.amount is None or c.amount.unit not in _SCALE:
+                continue
+            self.claim_change(c, said[i - 1] if i else None)
+            if c.share is not None:
+                self.claim_share(c, said[:i])
+            if c.delta is not None:
+                self.claim_last_year(c)
+
+    def claim_change(self, c: Claim, before: Claim | None) -> None:
+        """增长Y% = 增长额 / (金额 − 增长额); an increase larger than the amount leaves last year below zero."""
+        last, unit = c.last_year, c.amount.unit
+        if last is None:
+            return
+        if last < 0:
+            self.add("prose_impossible", "warning", c.facts, c.amount.table_title, c.subject, c.change.column,
+                     _ZERO, last, f"说明称{c.subject}{_n(c.amount.value)}{unit}、比上年增加{_n(c.change.value)}"
+                     f"{c.change.unit}，则上年为{_n(last)}{unit}，不可能")
+            return
+        if c.rate is None or not last or (c.pct or 0) * c.delta < 0:
+            return
+        want = abs(c.delta) / last * 100
+        if not _agrees(c.rate.value, want, _CENT):
+            copied = before is not None and before.rate is not None and before.rate.value == c.rate.value
+            note = f"，与上一项「{before.subject}」的比率相同，疑为照抄" if copied else ""
+            self.add("prose_arithmetic", "warning", [c.rate, c.change, c.amount], c.rate.table_title, c.subject,
+                     c.rate.column, want.quantize(_CENT), c.rate.value,
+                     f"{c.subject}{c.rate.column}按说明中的金额计算为{want:.2f}%，说明写{_n(c.rate.value)}%{note}")
+
+    def claim_share(self, c: Claim, before: Sequence[Claim]) -> None:
+        """占X% = 金额 / the base the sentence names (or the total its list is of)."""
+        base = self.base_amount(c, before)
+        if base is None or not base[0]:
+            return
+        value, name, facts = base
+        want = to_unit(c.amount.value, c.amount.unit, "元") / value * 100
+        if _agrees(c.share.value, want, _CENT):
+            return
+        implied = to_unit(c.amount.value, c.amount.unit, "元") * 100 / c.share.value if c.share.value else None
+        note = f"（按{_n(c.share.value)}%推算，基数约为{_n(to_unit(implied, '元', c.amount.unit).quantize(_CENT))}" \
+               f"{c.amount.unit}）" if implied else ""
+        self.add("prose_arithmetic", "warning", [c.share, c.amount, *facts], c.share.table_title, c.subject, "占比",
+                 want.quantize(_CENT), c.share.value,
+                 f"{c.subject}占{name}的比重按说明中的金额计算为{want:.2f}%，说明写{_n(c.share.value)}%{note}")
+
+    def base_amount(self, c: Claim, before: Sequence[Claim]) -> tuple[Decimal, str, list[Fact]] | None:
+        """The base of a claim's share, in 元: named (占“三公”经费的) and found among the claims or the tables;
+        unnamed, the sentence's first other amount or the total its list is of."""
+        if c.base and (key := subject_key(c.base)):
+            own = [o for o in before if o.amount is not None and o.key in (key, without_total(key))]
+            if own:
+                a = own[-1].amount
+                return to_unit(a.value, a.unit, "元"), c.base, [a]
+            # "A占“三公”经费的x%, B占…y%, C占…z%": parts whose shares make the whole base add up to it
+            siblings = [o for o in [*before, c, *self.after(c)] if o.share is not None and o.amount is not None
+                        and o.share.value and o.base and subject_key(o.base) == key and o.page <= c.page + 1]
+            if len(siblings) >= 2:
+                total = sum((to_unit(o.amount.value, o.amount.unit, "元") for o in siblings), _ZERO)
+                implied = [to_unit(o.amount.value, o.amount.unit, "元") * 100 / o.share.value for o in siblings]
+                if abs(sum(o.share.value for o in siblings) - 100) > Decimal("0.1") and \
+                        max(implied) - min(implied) <= max(implied) / 200:  # every share on one other base
+                    if c is siblings[0]:
+                        self.wrong_base(siblings, total, sum(implied) / len(implied), c.base)
+                    return None
+                return total, c.base, [o.amount for o in siblings]
+            return None  # a base the audit cannot find for sure: nothing to check against
+        first = next((f for f in self.sentences[c.share.raw_text] if f.column == "金额" and f.unit in _SCALE), None)
+        if first is not None and first.row_label != c.subject:
+            return to_unit(first.value, first.unit, "元"), first.row_label, [first]
+        if (whole := share_base(c, before)) is not None:
+            return to_unit(whole.amount.value, whole.amount.unit, "元"), whole.subject, [whole.amount]
+        return None
+
+    def wrong_base(self, parts: Sequence[Claim], total: Decimal, used: Decimal, base: str) -> None:
+        """Shares of a whole's parts that all divide by one figure other than the parts' sum."""
+        unit, shares = parts[0].amount.unit, sum(o.share.value for o in parts)
+        used, total = to_unit(used, "元", unit).quantize(_CENT), to_unit(total, "元", unit)
+        self.add("prose_share_base", "warning", [f for o in parts for f in (o.amount, o.share)],
+                 parts[0].share.table_title, base, "占比", total, used,
+                 f"说明中{len(parts)}项占{base}的比重合计{_n(shares)}%，按各项金额推算的基数约为{_n(used)}{unit}，"
+                 f"而这{len(parts)}项之和为{_n(total)}{unit}：比重的基数不是{base}")
+
+    def claim_last_year(self, c: Claim) -> None:
+        """金额 − 增长额 = what last year's document of the same unit, kind and scope says of the same subject."""
+        for prev, facts in self.context.previous:
+            theirs = [o.amount for o in claims(_finite(facts)) if o.amount is not None and o.key == c.key
+                      and o.amount.unit in _SCALE]
+            if not theirs or any(_agrees(c.delta, c.amount.value - to_unit(t.value, t.unit, c.amount.unit))
+                                 for t in theirs):
+                continue
+            t = theirs[0]
+            want = c.amount.value - to_unit(t.value, t.unit, c.amount.unit)
+            self.add("prose_last_year", "warning", [*c.facts, t], c.amount.table_title, c.subject, c.change.column,
+                     want, c.delta, f"说明称{c.subject}比上年{'增加' if c.delta >= 0 else '减少'}{_n(abs(c.delta))}"
+                     f"{c.amount.unit}，而{prev.year}年文件为{_n(t.value)}{t.unit}（第{t.page}页），按此应"
+                     f"{'增加' if want >= 0 else '减少'}{_n(abs(want))}{c.amount.unit}")
+            return
 
 
-def audit_document(doc: Document, facts: Sequence[Fact]) -> list[Finding]:
+_SPENT = re.compile(r"(财政拨款)?(预算)?(支出|收入)$")
+
+
+def _spec_for(specs: Sequence[dict[str, Any]], subject: str) -> dict[str, Any] | None:
+    """The prose rule of a subject, as printed or without its 财政拨款支出 ("三公经费财政拨款支出" is 三公经费)."""
+    name = normalise(subject)
+    # "公务接待费（款）支出" is the economic classification's line, not the 三公 item: only a plain name is shortened
+    shorter = name if re.search(r"[（(][类款项][)）]", subject) else _SPENT.sub("", name)
+    for candidate in dict.fromkeys((name, shorter)):
+        if spec := next((s for s in specs if re.search(s["subject"], candidate)), None):
+            return spec
+    return None
+
+
+def audit_document(doc: Document, facts: Sequence[Fact], context: Context = Context()) -> list[Finding]:
     """Every inconsistency found in one document, by page, then severity."""
-    return sorted(_Audit(doc, facts).run(), key=lambda f: (f.pages[:1] or [0], SEVERITIES.index(f.severity), f.rule))
+    found = _Audit(doc, facts, context).run()
+    return sorted(found, key=lambda f: (f.pages[:1] or [0], SEVERITIES.index(f.severity), f.rule))
+
+
+class Stored:
+    """A store's documents, their facts and their empty tables, each read once."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.store, self.documents = store, store.documents()
+        self._facts: dict[str, Sequence[Fact]] = {}
+        self._empty: dict[str, frozenset[str]] = {}
+
+    def facts(self, d: Document) -> Sequence[Fact]:
+        if d.doc_id not in self._facts:
+            self._facts[d.doc_id] = self.store.facts(d.doc_id)
+        return self._facts[d.doc_id]
+
+    def empty(self, d: Document) -> frozenset[str]:
+        if d.doc_id not in self._empty:  # tables printed 本表无数据 are kept as chunks, not facts
+            self._empty[d.doc_id] = frozenset(c.metadata.get("table_kind", "") for c in self.store.chunks(d.doc_id)
+                                              if c.kind == "table" and c.metadata.get("empty"))
+        return self._empty[d.doc_id]
+
+    def context(self, doc: Document) -> Context:
+        same = [o for o in self.documents if o.disclosure_id == doc.disclosure_id and o.doc_id != doc.doc_id]
+        previous = [(o, self.facts(o)) for o in self.documents if doc.year and o.year == doc.year - 1
+                    and (o.unit_name, o.kind, o.scope) == (doc.unit_name, doc.kind, doc.scope)]
+        return Context([self.facts(o) for o in same], previous,
+                       frozenset().union(*(self.empty(o) for o in [doc, *same])))
+
+
+def audit_stored(store: FactStore, documents: Sequence[Document]) -> list[Finding]:
+    """Findings for these stored documents, each checked with its disclosure's other files and last year's."""
+    stored = Stored(store)
+    return [f for d in documents for f in audit_document(d, stored.facts(d), stored.context(d))]
 
 
 def audit(store: FactStore, doc_id: str | None = None) -> list[Finding]:
     """Findings for one stored document, or for every document, with the files of one disclosure compared."""
-    documents = store.documents()
+    stored = Stored(store)
+    documents, facts_of = stored.documents, stored.facts
     chosen = [d for d in documents if doc_id is None or d.doc_id == doc_id]
-    facts: dict[str, Sequence[Fact]] = {}  # each document's facts read once
-
-    def facts_of(d: Document) -> Sequence[Fact]:
-        if d.doc_id not in facts:
-            facts[d.doc_id] = store.facts(d.doc_id)
-        return facts[d.doc_id]
-
-    findings = [finding for d in chosen for finding in audit_document(d, facts_of(d))]
+    findings = [finding for d in chosen for finding in audit_document(d, facts_of(d), stored.context(d))]
     for d in chosen:
         findings += disclosure_conflicts(d, facts_of(d), [
             (o, facts_of(o)) for o in documents if o.disclosure_id == d.disclosure_id and o.doc_id != d.doc_id

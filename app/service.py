@@ -215,10 +215,9 @@ class Service:
 
     def audit(self, doc: str | None = None):
         """Consistency findings (勾稽关系) for one document (doc_id, its prefix or unit name) or all."""
-        from app.audit import audit_document
+        from app.audit import audit_stored
 
-        docs = self._select(doc)
-        return [f for d in docs for f in audit_document(d, self.facts_store.facts(d.doc_id))]
+        return audit_stored(self.facts_store, self._select(doc))
 
     def fault_report(self, records):
         """Inject wrong figures into drafts of every correctly answered figure question and verify them."""

@@ -109,3 +109,20 @@ def test_a_final_figure_against_its_own_budget_stage_is_the_gap_between_them(ser
     answer = service.ask("社工部2024年行政运行决算比全年预算少多少")
     assert (answer.status, answer.value) == ("verified", Decimal("0.68")), answer.answer
     assert "少0.68万元" in answer.answer
+
+
+def test_a_table_printed_empty_while_the_prose_states_its_figure(service):
+    """p14 prints the 三公 table empty (本表无数据); p20 says 无“三公”经费财政拨款支出. Were it to say 47.91万元:"""
+    import dataclasses
+
+    from app.audit import Stored, audit_document
+
+    stored = Stored(service.facts_store)
+    (doc,) = stored.documents
+    context, facts = stored.context(doc), stored.facts(doc)
+    assert "三公经费表" in context.empty and not [f for f in audit_document(doc, facts, context)
+                                               if f.rule == "prose_empty_table"]
+    stated = [dataclasses.replace(f, value=Decimal("47.91")) if "prose" in f.flags and f.page == 20
+              and f.row_label == "三公经费财政拨款支出" else f for f in facts]
+    (empty,) = [f for f in audit_document(doc, stated, context) if f.rule == "prose_empty_table"]
+    assert empty.actual == Decimal("47.91") and "三公经费表为空表" in empty.message

@@ -121,3 +121,81 @@ def test_a_unit_named_short_of_its_name_still_finds_its_duties_not_its_contents_
     """"江苏省政协" is 江苏省政协办公厅 cut short; the 目录 cover names the unit and says nothing."""
     answer = service.ask("江苏省政协的主要职能是什么")
     assert "政治协商、民主监督、参政议政" in answer.answer and "目 录" not in answer.answer, answer.answer
+
+
+# -- the audit of a prose file against its tables file and last year's documents (perturbed copies) --------
+
+
+@pytest.fixture(scope="module")
+def prose_2018(service):
+    from app.audit import Stored
+
+    stored = Stored(service.facts_store)
+    doc = next(d for d in stored.documents if d.year == 2018 and "公开表" not in d.file_name)
+    return doc, stored.facts(doc), stored.context(doc)
+
+
+def _new_findings(prose_2018, pred, **changes):
+    import dataclasses
+
+    from app.audit import audit_document
+
+    doc, facts, context = prose_2018
+    changed = [dataclasses.replace(f, **changes) if "prose" in f.flags and pred(f) else f for f in facts]
+    assert changed != list(facts), "the perturbation must change a fact"
+    before = {(f.rule, f.message) for f in audit_document(doc, facts, context)}
+    return [f for f in audit_document(doc, changed, context) if (f.rule, f.message) not in before]
+
+
+def test_the_prose_file_is_audited_with_its_tables_file_and_last_year(prose_2018):
+    doc, _, context = prose_2018
+    assert len(context.companions) == 1 and [p.year for p, _ in context.previous] == [2017, 2017]
+
+
+def test_a_rate_copied_from_the_line_above(prose_2018):
+    # p11: 行政运行 +1,199.75 (37.11%), 一般行政管理事务 1,780.22 +202.40 (12.83%): give the second the first's rate
+    (f,) = _new_findings(prose_2018, lambda f: f.column == "增长率" and f.value == Decimal("12.83"), value=Decimal("37.11"))
+    assert (f.rule, f.expected, f.actual) == ("prose_arithmetic", Decimal("12.83"), Decimal("37.11"))
+    assert "疑为照抄" in f.message
+
+
+def test_an_increase_larger_than_the_amount(prose_2018):
+    # p15: 政府性基金支出预算支出0万元，与上年数一致 → "…0万元，比上年增加1,421.25万元"
+    (f,) = _new_findings(prose_2018, lambda f: f.column == "增长额" and f.row_label == "政府性基金支出预算支出",
+                         value=Decimal("1421.25"))
+    assert (f.rule, f.actual) == ("prose_impossible", Decimal("-1421.25"))
+
+
+def test_a_change_that_last_years_document_contradicts(prose_2018):
+    # p8: 一般公共服务（类）支出 7,827.46, +1,283.91; the 2017 prose gives 6,543.55
+    found = _new_findings(prose_2018, lambda f: f.column == "增长额" and f.value == Decimal("1283.91"),
+                          value=Decimal("1293.91"))
+    (last,) = [f for f in found if f.rule == "prose_last_year"]
+    assert (last.expected, last.actual) == (Decimal("1283.91"), Decimal("1293.91")) and "6,543.55" in last.message
+
+
+def test_a_prose_figure_that_its_tables_file_contradicts(prose_2018):
+    # prose p15 机关运行经费 1,115.85 vs the tables file's 一般公共预算机关运行经费支出预算表 合计 1,115.85
+    found = _new_findings(prose_2018, lambda f: f.column == "金额" and f.value == Decimal("1115.85"),
+                          value=Decimal("1115.95"))
+    assert [(f.expected, f.actual) for f in found if f.rule == "prose_table"] == [(Decimal("1115.85"), Decimal("1115.95"))]
+
+
+def test_shares_on_the_wrong_base(prose_2018):
+    # p14: 出国 106 (15.70%), 公车 156.60 (23.20%), 接待 412.50 (61.10%) of 三公 675.10; divide instead by
+    # 三公 + 会议费 884.16 + 培训费 97.60 = 1,656.86
+    wrong = {Decimal("15.70"): Decimal("6.40"), Decimal("23.20"): Decimal("9.45"), Decimal("61.10"): Decimal("24.90")}
+    import dataclasses
+
+    from app.audit import audit_document
+
+    doc, facts, context = prose_2018
+    changed = [dataclasses.replace(f, value=wrong[f.value], raw_text=f.raw_text.replace(str(f.value), str(wrong[f.value])))
+               if "prose" in f.flags and f.column == "占比" and f.value in wrong and f.page == 14 else f for f in facts]
+    (f,) = [f for f in audit_document(doc, changed, context) if f.rule == "prose_share_base"]
+    assert f.expected == Decimal("675.10") and abs(f.actual - Decimal("1656.86")) < 2, f.message
+
+
+def test_consistent_prose_gives_no_claim_findings(service):
+    rules = {"prose_arithmetic", "prose_impossible", "prose_last_year", "prose_share_base", "prose_table"}
+    assert [f.message for f in service.audit() if f.rule in rules] == []
