@@ -170,6 +170,7 @@ class Context:
     companions: Sequence[Sequence[Fact]] = ()
     previous: Sequence[tuple[Document, Sequence[Fact]]] = ()
     empty: frozenset[str] = frozenset()
+    other_scope: Sequence[tuple[Document, Sequence[Fact]]] = ()  # the 单位 budget beside a 部门 budget, same year
 
 
 def _finite(facts: Iterable[Fact]) -> list[Fact]:
@@ -200,7 +201,7 @@ class _Audit:
 
     def run(self) -> list[Finding]:
         for check in (self.table_sums, self.cross_tables, self.performance, self.prose_amounts,
-                      self.prose_sentences, self.prose_claims):
+                      self.prose_sentences, self.prose_claims, self.one_unit_body):
             try:
                 check()
             except Exception:  # odd data never stops the audit: this rule is skipped, the others run
@@ -414,6 +415,19 @@ class _Audit:
                 self.add("prose_vehicles", "warning", [quota, actual], quota.table_title, actual.row_label, "数量",
                          quota.value, actual.value, f"公务用车实有{_n(actual.value)}辆，超过编制{_n(quota.value)}辆")
 
+    def one_unit_body(self) -> None:
+        """A 部门 budget whose totals are its one 单位's prints every cell as that 单位 budget does."""
+        if self.doc.scope != "部门":
+            return
+        for other, theirs in self.context.other_scope:
+            if not (mine := _grand_total(self.facts)) or _grand_total(theirs) != mine:
+                continue  # a body of several units: its 部门 figures are their sums
+            for c in conflicts(self.facts, _finite(theirs)):
+                expected, actual = _to(c.old.value, c.old.unit, c.new.unit), c.new.value
+                self.add("one_unit_body", "warning", [c.new], c.new.table_title, c.new.row_label, _leaf(c.new.column),
+                         expected, actual, f"部门预算与其唯一单位的单位预算总额相同，但第{c.new.page}页写{_n(actual)}"
+                         f"{c.new.unit}，单位预算《{other.file_name}》第{c.old.page}页写{_n(c.old.value)}{c.old.unit}")
+
     def after(self, c: Claim) -> list[Claim]:
         return self.said[self.said.index(c) + 1:]
 
@@ -519,6 +533,12 @@ class _Audit:
             return
 
 
+def _grand_total(facts: Iterable[Fact]) -> Decimal | None:
+    """The 收入总计 of a document's 收支总表, in 元."""
+    return next((f.value * _SCALE[f.unit] for f in facts if f.table_kind == "收支总表" and f.unit in _SCALE
+                 and normalise(f.row_label) == "收入总计"), None)
+
+
 _SPENT = re.compile(r"(财政拨款)?(预算)?(支出|收入)$")
 
 
@@ -562,8 +582,10 @@ class Stored:
         same = [o for o in self.documents if o.disclosure_id == doc.disclosure_id and o.doc_id != doc.doc_id]
         previous = [(o, self.facts(o)) for o in self.documents if doc.year and o.year == doc.year - 1
                     and (o.unit_name, o.kind, o.scope) == (doc.unit_name, doc.kind, doc.scope)]
+        other = [(o, self.facts(o)) for o in self.documents if o.scope != doc.scope and o.year == doc.year
+                 and (o.unit_name, o.kind) == (doc.unit_name, doc.kind)]
         return Context([self.facts(o) for o in same], previous,
-                       frozenset().union(*(self.empty(o) for o in [doc, *same])))
+                       frozenset().union(*(self.empty(o) for o in [doc, *same])), other)
 
 
 def audit_stored(store: FactStore, documents: Sequence[Document]) -> list[Finding]:

@@ -259,3 +259,17 @@ def test_audit_time_per_document(xinzhou, capsys):
     with capsys.disabled():
         print("\naudit time per document: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
     assert max(timings.values()) < 2.0
+
+
+def test_a_department_of_one_unit_prints_what_that_unit_prints():
+    """普陀区商务委员会 2025: its 部门预算 and 单位预算 total alike (one unit) and agree cell for cell."""
+    from app.audit import Context
+
+    dept, unit = shanghai("putuo_commerce_dept_2025_budget"), shanghai("putuo_commerce_2025_budget")
+    context = Context(other_scope=[(unit.document, unit.facts)])
+    assert pick(audit_document(dept.document, dept.facts, context), "one_unit_body") == []
+    changed = [dataclasses.replace(f, value=f.value + 1) if f.table_kind == "三公经费表" and f.row_label == "公务接待费"
+               else f for f in unit.facts]
+    found = pick(audit_document(dept.document, dept.facts, Context(other_scope=[(unit.document, changed)])),
+                 "one_unit_body")
+    assert found and all(f.row == "公务接待费" and f.difference == -1 for f in found), [f.message for f in found]
