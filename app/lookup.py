@@ -263,6 +263,23 @@ def _titled_total(doc_facts: DocFacts, query: Frame) -> Fact | None:
                  and f.column.split(" / ")[-1] in ("合计", "金额", "小计", query.column)), None)
 
 
+_TABLE_WORDS = re.compile(r"^20\d\d年度?|(预算|决算)?(明细)?表$")
+
+
+def _table_named(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """The 合计 row of a table whose subject the question names and no row does (政府采购 → 2018年政府采购预算表)."""
+    asked = norm(text)
+    for title in dict.fromkeys(f.table_title for f in doc_facts.facts if f.table_kind != PROSE):
+        core = _TABLE_WORDS.sub("", norm(title))
+        if len(core) < 4 or core not in asked or _ASKING.sub("", re.sub(r"总额|总数|全部|所有", "", asked.replace(core, ""))):
+            continue  # "财政拨款基本支出里人员经费": a row of the table is asked, not its total
+        rows = [f for f in doc_facts.facts if f.table_title == title and norm(f.row_label) in ("合计", "总计")]
+        if rows:
+            cell = default_cell(rows, doc_facts.doc)
+            return _found(doc_facts.doc, [cell], f"{core}{norm(cell.row_label)}")
+    return None
+
+
 def has_stage(f: Fact, stage: str) -> bool:
     """Whether a figure is of the budget stage named (年初预算数, 全年预算数 or its 调整预算数)."""
     return any(w in norm(f.column) for w in STAGE_CARRIES[stage])
@@ -314,6 +331,8 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
                 # 合计 of the 三公经费表 is the 三公经费合计; 收入总计 names its side already
                 name = subject + name if not re.sub(r"合计|总计|小计|部门|本年|[\s、]", "", name) else name
             return _found(doc, picked[0], name)
+    if whole := _table_named(doc_facts, query, text):  # "政府采购总额": the 合计 of the 政府采购预算表
+        return whole
     fuzzy = _fuzzy_label(doc_facts, text)
     if fuzzy:
         picked = pick(doc_facts.by_label[fuzzy], query, fuzzy, doc)

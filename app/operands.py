@@ -107,7 +107,7 @@ def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
         base_text = part_text[: inside.start()]  # "政府采购里服务类占多少": of 政府采购
     if len(base_text) < 2:
         return None
-    part = find_amount(facts, operand(query, part_text), part_text)
+    part = _inner(facts, query, part_text) or find_amount(facts, operand(query, part_text), part_text)
     of = operand(query, base_text)
     # "占“三公”经费、会议费、培训费合计的比例": a base of several items is their sum
     base = (joined(facts, of, base_text) if _JOIN.search(base_text) else None) or find_amount(facts, of, base_text)
@@ -118,6 +118,16 @@ def share(facts: DocFacts, query: Frame, text: str) -> Found | None:
     value = (part.value / base.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     inputs = base.facts if base.how == "sum" else base.facts[:1]  # a sum's base: each of its items
     return Found(facts.doc, part.facts, value, "%", part.label, "占比", "share", inputs, base=base.label)
+
+
+def _inner(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """"政府采购预算中服务类": the part after 中/里, looked up in the tables and sentences of its whole."""
+    inside = align.PART_OF.search(text)
+    if not inside or inside.start() < 2 or len(piece := text[inside.end():].strip()) < 2:
+        return None
+    whole = text[: inside.start()]
+    return find_amount(facts, part_of(query, text, piece), piece) or find_amount(
+        facts, operand(query, whole + piece), whole + piece)
 
 
 # "支出决算比全年预算少多少": the other side is the same item at another stage of the budget

@@ -285,3 +285,9 @@ def test_a_share_stated_of_the_base_is_no_share_of_the_part(service):
     # the prose states 项目支出 占45.33% (of all spending); 食品公司经费 140.26 ÷ 项目支出 464.57 is asked
     answer = service.ask("忻州市商务局的食品公司经费占全部项目支出的百分之多少？")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("30.19"), "%"), answer.answer
+
+
+def test_a_share_of_a_part_named_inside_its_whole(service):
+    # p24: 政府采购预算总额21.07万元，其中…服务预算13.10万元 → 13.10 ÷ 21.07
+    answer = service.ask("忻州市商务局政府采购预算中服务类占采购总额的比例是多少？")
+    assert (answer.status, answer.value) == ("verified", Decimal("62.17")), answer.answer

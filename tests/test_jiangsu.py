@@ -199,3 +199,9 @@ def test_shares_on_the_wrong_base(prose_2018):
 def test_consistent_prose_gives_no_claim_findings(service):
     rules = {"prose_arithmetic", "prose_impossible", "prose_last_year", "prose_share_base", "prose_table"}
     assert [f.message for f in service.audit() if f.rule in rules] == []
+
+
+def test_a_table_named_by_its_subject_is_its_total(service):
+    """"政府采购总额" of the tables file is the 合计 of its 2018年政府采购预算表 (p12, 1,281.76)."""
+    answer = service.ask("省政协办公厅2018年政府采购中服务类占政府采购总额的比例")
+    assert (answer.status, answer.value) == ("verified", Decimal("72.25")), answer.answer  # 926.09 ÷ 1,281.76
