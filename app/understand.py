@@ -48,6 +48,7 @@ _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|�
                           r"(一|每)(名|位|个)[\u4e00-\u9fff]{1,4})[^，。？?]{0,4}(工资|收入|薪|奖金)")
 
 
+_COUNT_NOUN = re.compile(r"(个|项目|机构|科室|车辆|单位|处室|人)数(是|有|为)?(多少)?\s*[？?]?$")
 _CHANGE_WORDS = re.compile(r"增长|增加|减少|下降|降低|上升|增减|变化|变动|涨|降|跌|比上年|比去年|同比")
 
 
@@ -60,6 +61,8 @@ def intent_of(question: str) -> str:
     if _COMPLETION.search(question):
         return "completion"
     intent = get_lexicon().primary_intent(question) or "amount"
+    if _COUNT_NOUN.search(question):
+        return "count"  # "绩效目标 项目数", "内设机构个数": a number of things
     if intent == "rate" and "占" in question and not _CHANGE_WORDS.search(question):
         return "share"  # "占全部项目支出的百分之多少": a part of a whole; no change is named
     if _RATE_OF_CHANGE.search(question):

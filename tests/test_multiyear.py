@@ -182,3 +182,10 @@ def test_keywords_typed_as_into_a_search_box(service):
     answer = service.ask("商务委 加挂 牌子")
     assert answer.status == "verified" and "粮食和物资储备局" in answer.answer, answer.answer
     assert service.ask("普陀区商务委 办公用房 面积").status == "refused"
+
+
+@pytest.mark.parametrize("typed", ["商务委 绩效目标 项目数", "商务委编报绩效目标的项目数"])
+def test_a_number_of_things_asked_as_x_shu(service, typed):
+    """"项目数" asks a count (p22: 本单位编报绩效目标的项目共25个), not a list of projects."""
+    answer = service.ask(typed)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("25"), "个"), answer.answer
