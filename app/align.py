@@ -111,7 +111,7 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
         if 1 + joins > len(found.facts):
             return Misaligned("、".join(m.text for m in measures), found.label, "问的是几项之和，只找到了其中几项")
         return None
-    if found.how == "difference":
+    if found.how in ("difference", "remainder"):
         return None  # an operation over two operands, each looked up by its own name
     if query.intent == "rate" or _RATE.search(query.question) and query.intent != "share":  # 占…百分之几: a share
         if found.how == "share" or found.column == "占比":

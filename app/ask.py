@@ -27,7 +27,7 @@ from app.lookup import (
     previous_year_column,
 )
 from app.mentions import equal_figures
-from app.operands import difference, joined, operand, part_of, share
+from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, share
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
@@ -186,7 +186,8 @@ class Asker:
                 disclosure = [self.doc_facts(d) for d in scope.documents if d.disclosure_id == doc.disclosure_id]
                 found = _previous_year_figure(facts, disclosure, frame, words)
             else:
-                found = find_amount(facts, part_query, part) if part_query else None
+                found = complement(facts, frame, words) if OTHER_THAN.search(words) else None
+                found = found or (find_amount(facts, part_query, part) if part_query else None)
                 found = found or (joined(facts, frame, words) if frame.total else None)
                 found = found or (difference(facts, frame, words) if frame.difference and frame is query else None)
                 found = found or find_amount(facts, frame, words)

@@ -81,9 +81,10 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         base = f"({base})" if len(found.inputs) > 1 else base
         text = (f"{scope_name(doc)}{label}占{found.base or whole.row_label}的比重为{shown}"
                 f"（{fmt(found.facts[0].value)}{first.unit} ÷ {base}{whole.unit}，据{_where(first, doc)}计算）。")
-    elif found.how == "difference":
+    elif found.how in ("difference", "remainder"):  # a remainder (the whole less a part) is a figure of its own
         a, b = found.facts[0], found.inputs[0]
-        text = (f"{scope_name(doc)}{label}{'多' if a.value >= b.value else '少'}{fmt(abs(value))}{unit}"
+        said = "为" if found.how == "remainder" else "多" if a.value >= b.value else "少"
+        text = (f"{scope_name(doc)}{label}{said}{fmt(abs(value))}{unit}"
                 f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a, doc)}{'' if b.page == a.page else '、' + _where(b, doc)}计算）。")
     elif found.how == "previous":
         now, change = found.facts[0], found.inputs[0]

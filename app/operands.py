@@ -130,6 +130,32 @@ def _inner(facts: DocFacts, query: Frame, text: str) -> Found | None:
         facts, operand(query, whole + piece), whole + piece)
 
 
+# "非财政拨款安排的": other than these funds — the whole less their part
+OTHER_THAN = re.compile(r"非(财政拨款|一般公共预算|政府性基金)(资金)?(安排的?|的)?")
+
+
+def complement(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """"基本支出中非财政拨款安排的部分": the item from all sources less the same item from those funds."""
+    m = OTHER_THAN.search(text)
+    if not m:
+        return None
+    rest = re.sub(r"(中|里|当中)?的?部分", "", text[: m.start()] + text[m.end():])
+    funds = m.group(1)
+    whole_frame = replace(understand(rest), question=rest)
+    whole = find_amount(facts, replace(query, question=rest, column=whole_frame.column, terms=whole_frame.terms),
+                        rest)
+    part_text = funds + rest
+    part_frame = understand(part_text)
+    part = find_amount(facts, replace(query, question=part_text, column=part_frame.column, terms=part_frame.terms),
+                       part_text)
+    if not whole or not part or whole.unit != part.unit or whole.facts[0].fact_id == part.facts[0].fact_id:
+        return None
+    if part.value > whole.value:
+        return None
+    return Found(facts.doc, whole.facts[:1], whole.value - part.value, whole.unit, f"{whole.label}中非{funds}安排的部分",
+                 "差额", "remainder", part.facts[:1])
+
+
 # "支出决算比全年预算少多少": the other side is the same item at another stage of the budget
 _STAGE_ONLY = {"全年预算": "全年预算数", "全年预算数": "全年预算数", "调整预算": "全年预算数", "调整后预算": "全年预算数",
                "年初预算": "年初预算数", "年初预算数": "年初预算数"}

@@ -205,3 +205,10 @@ def test_a_table_named_by_its_subject_is_its_total(service):
     """"政府采购总额" of the tables file is the 合计 of its 2018年政府采购预算表 (p12, 1,281.76)."""
     answer = service.ask("省政协办公厅2018年政府采购中服务类占政府采购总额的比例")
     assert (answer.status, answer.value) == ("verified", Decimal("72.25")), answer.answer  # 926.09 ÷ 1,281.76
+
+
+def test_other_than_some_funds_is_the_whole_less_those_funds(service):
+    """2019: 基本支出 6,522.75 (all sources, prose p10) − 财政拨款基本支出 6,442.75 (p14) = 其他资金 80.00."""
+    answer = service.ask("省政协办公厅2019年基本支出中非财政拨款安排的部分有多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("80.00")), answer.answer
+    assert "6522.75 − 6442.75" in answer.answer
