@@ -114,6 +114,8 @@ class Asker:
         scope = resolve(query, documents, doc_hint, strict_units=not query.is_text, mentions=self._mentions)
         if scope.refusal:
             return refusal(question, scope.refusal)
+        if query.not_stated:
+            return refusal(question, query.not_stated)
         if query.intent == "who":
             return refusal(question, "预算公开文件不提供人员姓名、地址等信息")
         if query.audit:

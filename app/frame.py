@@ -41,6 +41,7 @@ class Frame:
     more: bool = False  # 多多少, 高多少, 增加: how far above (may be negative); neither: the gap
     audit: bool = False  # 有没有不一致: the consistency audit, told in sentences
     never_given: bool = False  # 人均, 执行进度, a person's pay: figures a disclosure never prints
+    not_stated: str | None = None  # why no disclosure answers it at all (an opinion, travel destinations)
     source: str = "rules"  # "rules", or "llm" when a model's frame passed the checks
 
     @property

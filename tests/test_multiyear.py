@@ -189,3 +189,25 @@ def test_a_number_of_things_asked_as_x_shu(service, typed):
     """"项目数" asks a count (p22: 本单位编报绩效目标的项目共25个), not a list of projects."""
     answer = service.ask(typed)
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("25"), "个"), answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "你觉得忻州市商务局2024年的预算安排合理吗？",
+    "普陀区政府办公室2025年因公出国（境）费839万元，这个是不是偏高了？",
+    "江苏省政协办公厅2018年因公出国（境）具体去了哪些国家？",
+    "忻州市商务局项目立项依据里提到的赵新年副市长，2024年年薪是多少？",
+])
+def test_what_no_disclosure_states_is_refused_before_any_search(service, question):
+    """An opinion of the budget, where travel went, a person's pay: refused, not answered with passages near them."""
+    answer = service.ask(question)
+    assert answer.status == "refused" and "预算公开文件" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("忻州市商务局实际有几辆公务用车？", "3"),  # 编制0辆，实有3辆: the vehicles held
+    ("忻州市商务局有几辆车", "3"),
+    ("江苏省政协办公厅2019年有多少辆公车", "46"),  # 本部门共有车辆 46 辆
+])
+def test_vehicles_held_are_the_count_of_cars(service, question, value):
+    answer = service.ask(question)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), "辆"), answer.answer
