@@ -258,6 +258,17 @@ class Asker:
         evidence = Evidence([self.doc_facts(f.doc) for f in founds], (), cited, [f.label for f in founds])
         summary = ""
         common = _in_one_unit(founds, query.want_unit)  # 元 of one document, 万元 of another: one unit
+        pair = founds  # what a comparison compares: over a span of years (2017 到 2019), its last and first
+        if comparing and not query.extreme and len(units) > 2 and len(scope.years) > 2 and \
+                len({f.doc.year for f in founds}) == len(founds):
+            by_year = sorted(founds, key=lambda f: f.doc.year or 0)
+            pair = [by_year[-1], by_year[0]]
+        if query.total and not comparing and len(query.years) >= 2 and len(founds) < len(query.years):
+            # "2017、2018、2019三年合计": a sum of the years found is not the sum asked
+            have = {f.doc.year for f in founds}
+            missing = "、".join(f"{y}年" for y in query.years if y not in have)
+            if missing:
+                return refusal(query.question, f"问的是{len(query.years)}年之和，{missing}的这一项没有找到")
         converted = bool(common) and not _same_unit(founds)
         if len(founds) > 1 and query.extreme and len(units) == len(founds) and _same_unit(founds):
             # "哪年最高": the figures side by side, the highest (or lowest, put first) named again
@@ -265,8 +276,9 @@ class Asker:
             value, unit = pick.value, pick.unit
             word = "最高" if query.extreme == "max" else "最低"
             summary = f"其中{pick.label}{word}的是{scope_name(pick.doc)}，为{fmt(value)}{unit}。"
-        elif len(founds) > 1 and comparing and len(units) == 2 and common and more <= 0:
-            a, b = common[0], common[1]
+        elif len(pair) > 1 and comparing and len({f.doc.disclosure_id for f in pair}) == 2 and \
+                (two := _in_one_unit(pair, query.want_unit)) and more <= 0:
+            a, b = two[0], two[1]
             if query.base_year and a.doc.year == query.base_year:  # "和2017年比，2019年…": 2017 is the base
                 a, b = b, a
             base = b
@@ -383,7 +395,9 @@ class Asker:
 
     def _text_answer(self, query: Frame, scope: Scope, text: str) -> Answer:
         doc_ids = [d.doc_id for d in scope.documents]
-        terms = _subject_words(text, query)
+        # a figure the question quotes ("为什么下降了45.44%") is in the passage that explains it
+        figures = [n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d+|\d{3,}", text) if not re.fullmatch(r"20\d\d", n)]
+        terms = [*_subject_words(text, query), *figures]
         glossary = "名词解释" if query.intent == "definition" else None
         extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None

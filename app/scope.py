@@ -134,6 +134,11 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
     elif placed := _in_place(question, docs):  # "普陀区哪家单位…": the district's documents, no other's
         docs = placed
     years = mentioned_years(frame, docs)  # 今年 means the newest year of the documents in scope
+    newest = max((d.year for d in docs if d.year), default=None)
+    if newest and (later := [y for y in frame.years if y > newest and y != frame.base_year]):
+        # "2020年比2019年增长多少" with 2019 the newest loaded: no loaded document speaks of 2020
+        asked = "、".join(f"{y}年" for y in later)
+        return Scope((), tuple(years), units, f"没有加载{asked}的文件（已加载的最新为{newest}年）")
     own_years = [y for y in frame.years if y != frame.base_year]  # "跟2024年比" is every unit's base
     if len(units) >= 2 and own_years and (by_unit := _years_by_unit(question, named, own_years)):
         # "江苏省政协办公厅2019年的车辆数比忻州市商务局多几辆": the year is the first unit's alone

@@ -31,6 +31,7 @@ _YEAR = re.compile(r"(20\d{2})\s*年")
 # "2017—2019年", "2017年到2019年", "2017、2018、2019年": every year of the span or list
 _YEAR_SPAN = re.compile(r"(20\d{2})\s*年?度?\s*(?:—|–|-|~|～|至|到)\s*(20\d{2})\s*年")
 _YEAR_LISTED = re.compile(r"(20\d{2})\s*年?\s*(?=[、和与及,，]\s*20\d{2})")
+_YEAR_LAST_LISTED = re.compile(r"(?<=\d{4}[、和与及,，])(20\d{2})(?![\d年])")  # "2017、2018、2019三年": the last one
 _EVERY_YEAR = re.compile(r"[这近]?[两三四五几]年(?:里|中|来|间|内|当中)?(?!度)(?=.*(?:哪|合计|加起来|一共|总共|最|分别|各))|历年|各年|每年|逐年")
 _BASE_YEAR = re.compile(r"(?:比|较)\s*(20\d{2})\s*年|(?:和|与|跟|同)\s*(20\d{2})\s*年度?(?:相比|比较|比|对比)")
 _EXTREME = re.compile(r"最(?:(?P<max>高|多|大)|(?P<min>低|少|小))(?!生活|工资|限|额|保障)")  # not 最低生活保障
@@ -123,6 +124,7 @@ def _years(question: str) -> tuple[int, ...]:
     """The years named, spans and lists spelled out, in question order."""
     found: list[tuple[int, int]] = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(question)]
     found += [(m.start(), int(m.group(1))) for m in _YEAR_LISTED.finditer(question)]
+    found += [(m.start(), int(m.group(1))) for m in _YEAR_LAST_LISTED.finditer(question)]
     for m in _YEAR_SPAN.finditer(question):
         first, last = sorted((int(m.group(1)), int(m.group(2))))
         if last - first <= 10:

@@ -212,3 +212,19 @@ def test_other_than_some_funds_is_the_whole_less_those_funds(service):
     answer = service.ask("省政协办公厅2019年基本支出中非财政拨款安排的部分有多少")
     assert (answer.status, answer.value) == ("verified", Decimal("80.00")), answer.answer
     assert "6522.75 − 6442.75" in answer.answer
+
+
+def test_a_sum_over_listed_years_needs_every_year(service):
+    """"2017、2018、2019三年": the last year of the list counts too (443.50 + 412.50 + 397.50)."""
+    answer = service.ask("江苏省政协办公厅2017、2018、2019三年的公务接待费预算，三年合计是多少万元？")
+    assert (answer.status, answer.value) == ("verified", Decimal("1253.50")), answer.answer
+
+
+def test_growth_over_a_span_of_years_is_last_against_first(service):
+    answer = service.ask("江苏省政协办公厅的部门预算收支总计，从2017年到2019年一共增长了百分之几？")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("46.25"), "%"), answer.answer  # 13,377.11 vs 9,146.79
+
+
+def test_a_year_after_the_newest_loaded_is_refused_even_beside_a_loaded_base(service):
+    answer = service.ask("江苏省政协办公厅2020年部门预算收支总计比2019年增长了多少？")
+    assert answer.status == "refused" and "2020" in answer.answer, answer.answer
