@@ -100,8 +100,13 @@ def _in_sentence(words: Iterable[str], found: Found) -> bool:
     return any(len(w) >= 3 and fuzz.partial_ratio(w, sentence) >= PROSE_MATCH for w in words)
 
 
+# "支出预算总表里的基本支出": the table named says where to look; its words are no measure asked
+_NAMED_TABLE = re.compile(r"[\u4e00-\u9fff“”\"]{2,16}?表(?=里|中|上|内|的)")
+
+
 def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     """None when the figure answers the frame the question names; else what is wrong with it."""
+    text = _NAMED_TABLE.sub(" ", text)
     scanned = get_lexicon().scan(text)
     measures = [m for m in scanned if m.kind in ("term", "code")]
     folded = fold(text)

@@ -78,9 +78,15 @@ _NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|
 def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
     """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
     m = _TWO_OPERANDS.search(text.strip())
-    if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2 or _NOT_OPERAND.match(m.group("b").strip()):
+    if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2:
         return None
     a_text, b_text = m.group("a"), m.group("b")
+    if _OWN_STAGE.fullmatch(b_text.strip()) and (named := _ENDS_IN_STAGE.search(a_text)):
+        # "事业运行的全年预算比决算多多少", "…支出，全年预算数和决算数差多少": the stage first, the 决算 second
+        subject = a_text[: named.start()].strip("，, 的")
+        return _stage_difference(facts, replace(query, less=not query.less), subject, _STAGE_ONLY[named.group(1)])
+    if _NOT_OPERAND.match(b_text.strip()):
+        return None
     if stage := _STAGE_ONLY.get(b_text.strip()):
         return _stage_difference(facts, query, a_text, stage)
     a = find_amount(facts, operand(query, a_text), a_text)
@@ -160,6 +166,7 @@ def complement(facts: DocFacts, query: Frame, text: str) -> Found | None:
 _STAGE_ONLY = {"全年预算": "全年预算数", "全年预算数": "全年预算数", "调整预算": "全年预算数", "调整后预算": "全年预算数",
                "年初预算": "年初预算数", "年初预算数": "年初预算数"}
 _OWN_STAGE = re.compile(r"(的)?(决算数?|执行数?|实际支出)$")
+_ENDS_IN_STAGE = re.compile(r"[，,的]?\s*(全年预算数?|调整后?预算|年初预算数?)\s*$")
 
 
 def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str) -> Found | None:

@@ -126,3 +126,12 @@ def test_a_table_printed_empty_while_the_prose_states_its_figure(service):
               and f.row_label == "三公经费财政拨款支出" else f for f in facts]
     (empty,) = [f for f in audit_document(doc, stated, context) if f.rule == "prose_empty_table"]
     assert empty.actual == Decimal("47.91") and "三公经费表为空表" in empty.message
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("社会工作部2024年“事业运行”（2013950）的全年预算比决算多多少万元？", "6.37"),  # 17.68 − 11.31
+    ("社会工作部2024年一般公共预算财政拨款支出，全年预算数和决算数差多少万元？", "13.20"),  # 321.02 − 307.82
+])
+def test_a_stage_named_before_the_final_figure(service, question, value):
+    answer = service.ask(question)
+    assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer

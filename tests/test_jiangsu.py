@@ -228,3 +228,9 @@ def test_growth_over_a_span_of_years_is_last_against_first(service):
 def test_a_year_after_the_newest_loaded_is_refused_even_beside_a_loaded_base(service):
     answer = service.ask("江苏省政协办公厅2020年部门预算收支总计比2019年增长了多少？")
     assert answer.status == "refused" and "2020" in answer.answer, answer.answer
+
+
+def test_a_named_tables_words_are_no_subject(service):
+    """"支出预算总表里的基本支出": 基本支出 of that table (6,522.75 in 2019), not a missing item 支出预算."""
+    answer = service.ask("江苏省政协办公厅2019年支出预算总表里的基本支出是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("6522.75")), answer.answer
