@@ -308,7 +308,8 @@ class Asker:
             u = unit if converted else ""
             summary = f"以上{what}合计{fmt(value)}{unit}（{' + '.join(fmt(f.value) + u for f in common)}）。"
         elif len(founds) > 1:
-            sentences.insert(0, "已加载的以下文件都有这一项：")
+            several = len(query.years) >= 2 or query.every_year  # the years were asked for: one line each
+            sentences.insert(0, "各年的数字如下：" if several else "已加载的以下文件都有这一项：")
         changes = ("增长额", "减少额", "增长率", "减少率")
         if query.difference and not summary and not any(f.how == "difference" or f.column in changes for f in founds):
             # "A比B多多少" with one side not found: half an operation is no answer

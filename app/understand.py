@@ -56,6 +56,7 @@ _NOT_STATED = ((re.compile(r"合理吗|是否合理|合不合理|偏高|偏低|�
                 "预算公开文件不提供个人的工资收入"))
 
 
+_FIGURES_LISTED = re.compile(r"列出|列一下|列个表|列表|分别|各是|各为|各年")
 _COUNT_NOUN = re.compile(r"(个|项目|机构|科室|车辆|单位|处室|人)数(是|有|为)?(多少)?\s*[？?]?$")
 _CHANGE_WORDS = re.compile(r"增长|增加|减少|下降|降低|上升|增减|变化|变动|涨|降|跌|比上年|比去年|同比")
 
@@ -69,6 +70,8 @@ def intent_of(question: str) -> str:
     if _COMPLETION.search(question):
         return "completion"
     intent = get_lexicon().primary_intent(question) or "amount"
+    if intent in ("listing", "definition") and _FIGURES_LISTED.search(question) and len(_years(question)) >= 2:
+        return "amount"  # "列出2017到2019年的三公经费": each year's figure, side by side
     if _COUNT_NOUN.search(question):
         return "count"  # "绩效目标 项目数", "内设机构个数": a number of things
     if intent == "rate" and "占" in question and not _CHANGE_WORDS.search(question):

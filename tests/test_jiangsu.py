@@ -234,3 +234,10 @@ def test_a_named_tables_words_are_no_subject(service):
     """"支出预算总表里的基本支出": 基本支出 of that table (6,522.75 in 2019), not a missing item 支出预算."""
     answer = service.ask("江苏省政协办公厅2019年支出预算总表里的基本支出是多少")
     assert (answer.status, answer.value) == ("verified", Decimal("6522.75")), answer.answer
+
+
+def test_figures_listed_over_years_are_each_years(service):
+    """"列出…2017到2019年的三公经费": the three years' 三公 (676.10, 675.10, 660.10), not a passage."""
+    answer = service.ask("列出江苏省政协办公厅2017到2019年的三公经费")
+    assert answer.status == "verified" and answer.answer.startswith("各年的数字如下"), answer.answer
+    assert {c.year: c.value for c in answer.citations} == {2017: "676.10", 2018: "675.10", 2019: "660.10"}

@@ -184,6 +184,24 @@ def test_unverified_answer_flags_its_numbers(app: AppTest, monkeypatch: pytest.M
     assert "已用⚠标出" in _texts(answer.caption)
 
 
+def test_the_same_item_of_several_years_is_shown_side_by_side(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    cites = tuple(Citation(f"d{y}", "江苏省政协办公厅", y, 9, "三公经费表", "三公经费", "小计", v, unit="万元")
+                  for y, v in ((2017, "676.10"), (2018, "675.10"), (2019, "660.10")))
+    many = Answer("列出2017到2019年的三公经费", "verified", "各年的数字如下：…", Decimal("676.10"), "万元", (), cites)
+    monkeypatch.setattr(Service, "ask", lambda self, q, doc=None, conversation=None: many)
+    _ask(app, "列出2017到2019年的三公经费")
+    answer = _last_answer(app)
+    shown = answer.table[0].value  # before the sources' own table
+    assert list(shown["年度"]) == ["2017", "2018", "2019"] and list(shown["数值"]) == ["676.10", "675.10", "660.10"]
+    assert "江苏省政协办公厅2017年" in answer.metric[0].label  # the card says whose figure it is
+
+
+def test_side_by_side_needs_one_item_of_several_documents() -> None:
+    one = Citation("d", "甲", 2024, 1, "表", "三公经费", "合计", "1.00", unit="万元")
+    answer = Answer("q", "verified", "…", Decimal("1.00"), "万元", (), (one, dataclasses.replace(one, row="公务接待费")))
+    assert sources.side_by_side(answer) == []  # two rows of one document: no years to line up
+
+
 def test_text_question_cites_passages(app: AppTest) -> None:
     _ask(app, "三公经费指什么？")
     answer = _last_answer(app)

@@ -13,7 +13,7 @@ from app.llm import stream_text
 from app.ui.labels import STATUS, flagged_markdown, fmt_amount, md_escape, status_line
 from app.ui.scope import Target, ask_in_scope, scope_label, units_outside
 from app.ui.sidebar import Sidebar
-from app.ui.sources import citation_rows, figure_citation
+from app.ui.sources import citation_rows, figure_citation, side_by_side
 from app.ui.state import source_png
 
 # Generic phrasings that work on any loaded disclosure (one runs the consistency audit); the last shows
@@ -111,11 +111,16 @@ def show_answer(side: Sidebar, answer: Answer, latest: bool) -> None:
     """Badge, figure, text (unsupported numbers marked), and sources with the page crops."""
     st.markdown(status_line(answer.status), help=STATUS.get(answer.status, STATUS["unverified"])[3])
     bad = [n for n in answer.numbers if not n.supported]
+    rows = side_by_side(answer)
     if answer.value is not None and answer.status != "refused":
         cited = figure_citation(answer)
         label = f"{cited.row}（{cited.column}）" if cited and cited.row else "答案中的数字"
+        if cited and len({(c.unit_name, c.year) for c in answer.citations}) > 1:  # whose figure the card shows
+            label = f"{cited.unit_name}{cited.year or ''}年 · {label}"
         st.metric(label, fmt_amount(answer.value, answer.unit), border=True, width="content",
                   help=f"出自《{cited.table}》{cited.page_text}" if cited else None)
+    if rows:  # the same item of several years or units, side by side (the 图表 tab draws them across years)
+        st.table(rows, hide_index=True)
     body = flagged_markdown(answer.answer, [n.text for n in bad])  # unsupported figures marked where they stand
     if latest and side.settings.llm != "none":
         st.write_stream(_stream(body))

@@ -32,6 +32,20 @@ def citation_rows(citations: Sequence[Citation]) -> list[dict[str, str]]:
     ]
 
 
+def side_by_side(answer: Answer) -> list[dict[str, str]]:
+    """One row per document when the answer gives the same item of several units or years (列出2017到2019年的
+    三公经费), in document order; empty otherwise."""
+    if answer.status == "refused" or answer.value is None:
+        return []
+    rows: dict[tuple[str, int | None], dict[str, str]] = {}
+    for c in answer.citations:
+        if c.value is not None and c.row:
+            rows.setdefault((c.unit_name, c.year), {"单位": c.unit_name, "年度": f"{c.year}" if c.year else "",
+                                                    "项目": c.row, "数值": c.value, "单位（金额）": c.unit or ""})
+    items = {r["项目"] for r in rows.values()}
+    return list(rows.values()) if len(rows) >= 2 and len(items) == 1 else []
+
+
 def figure_citation(answer: Answer) -> Citation | None:
     """The citation the answer's own figure comes from (its value matches), else the first one."""
     if not answer.citations:
