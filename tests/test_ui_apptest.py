@@ -23,7 +23,7 @@ from app.answer import Answer, Citation, NumberCheck
 from app.audit import Finding
 from app.service import Service
 from app.settings import load_settings
-from app.ui import charts, facts, findings, labels, scope, sources
+from app.ui import charts, export, facts, findings, labels, scope, sources
 from app.ui.audit_view import page_key
 from app.ui.state import findings_for
 from app.ui.upload import ingest_uploads, safe_name
@@ -640,3 +640,39 @@ def test_amounts_keep_the_documents_digits() -> None:
     assert labels.fmt_amount(Decimal("82096797.42"), "元") == "82,096,797.42 元"
     assert labels.fmt_amount(Decimal("1.00"), "万元") == "1.00 万元"
     assert labels.fmt_amount(Decimal("54.67"), "%") == "54.67%"
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _exchange() -> export.Exchange:
+    cite = Citation("d", "忻州市商务局", 2024, 18, "2024年财政拨款安排“三公”经费支出预算表", "公务接待费", "合计", "1.00",
+                    unit="万元")
+    answer = Answer("公务接待费是多少？", "verified", "忻州市商务局2024年公务接待费预算为1.00万元。", Decimal("1.00"),
+                    "万元", (), (cite,))
+    return export.Exchange("公务接待费是多少？", answer)
+
+
+def test_an_answer_exports_as_markdown_with_its_sources() -> None:
+    text = export.answer_markdown(_exchange())
+    assert "**状态：**已核验" in text and "1.00万元" in text
+    assert "| 忻州市商务局 | 2024 |" in text and "公务接待费" in text
+
+
+def test_the_conversation_exports_as_excel_and_printable_html() -> None:
+    import openpyxl
+
+    items = [_exchange()]
+    sheet = openpyxl.load_workbook(io.BytesIO(export.conversation_excel(items))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == export.COLUMNS and rows[1][:5] == ("公务接待费是多少？", items[0].answer.answer, "已核验", "1.00", "万元")
+    assert "第18页" in rows[1][5] or "18" in rows[1][5]
+    page = export.conversation_html(items)
+    assert page.startswith("<!doctype html>") and "公务接待费是多少？" in page and "已核验" in page and "<table>" in page
+
+
+def test_the_chat_offers_the_exports_once_something_was_asked(app: AppTest) -> None:
+    _ask(app, "公务接待费是多少？")
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any("导出本条" in x for x in labels) and any("导出对话 Excel" in x for x in labels), labels
+    assert export.exchanges(app.session_state["messages"])[0].question == "公务接待费是多少？"

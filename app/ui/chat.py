@@ -10,6 +10,7 @@ import streamlit as st
 
 from app.answer import Answer
 from app.llm import stream_text
+from app.ui.export import Exchange, answer_markdown, conversation_excel, conversation_html, exchanges
 from app.ui.labels import STATUS, flagged_markdown, fmt_amount, md_escape, status_line
 from app.ui.scope import Target, ask_in_scope, scope_label, units_outside
 from app.ui.sidebar import Sidebar
@@ -45,6 +46,21 @@ def render(side: Sidebar) -> None:
                 bot = _ask(side, question)
                 _assistant(side, bot, latest=True)
             messages.extend([user, bot])
+    if messages:
+        _export_conversation(messages)
+
+
+def _export_conversation(messages: Sequence[dict]) -> None:
+    """The whole conversation, for the file or for print: Excel (one row per answer) and an HTML report."""
+    items = exchanges(messages)
+    stamp = time.strftime("%Y%m%d-%H%M")
+    row = st.container(horizontal=True)
+    row.download_button(f"导出对话 Excel（{len(items)}条）", lambda: conversation_excel(items),
+                        file_name=f"问答记录-{stamp}.xlsx", icon=":material/download:", key="export_xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    row.download_button("导出对话报告（可打印 HTML）", lambda: conversation_html(items).encode("utf-8"),
+                        file_name=f"问答记录-{stamp}.html", mime="text/html", icon=":material/print:",
+                        key="export_html")
 
 
 def _welcome(loaded: bool) -> None:
@@ -94,10 +110,14 @@ def _assistant(side: Sidebar, message: dict, latest: bool) -> None:
     if message["note"]:
         st.warning(message["note"])
     results: Sequence[tuple[Target, Answer]] = message["results"]
-    for target, answer in results:
+    for i, (target, answer) in enumerate(results):
         if len(results) > 1:
             st.markdown(f"#### {target.label}")
         show_answer(side, answer, latest)
+        markdown = answer_markdown(Exchange(answer.question, answer))
+        st.download_button("导出本条（Markdown，可粘贴到Word）", markdown.encode("utf-8"), file_name="答案.md",
+                           mime="text/markdown", icon=":material/content_copy:", type="tertiary",
+                           key=f"export_{id(message)}_{i}")
 
 
 def _stream(text: str) -> Iterator[str]:
