@@ -10,6 +10,8 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from langchain_core.language_models import BaseChatModel
+
 from app.answer import Answer, refusal
 from app.ask import Asker
 from app.doctor import Finding, check, copy_whole
@@ -31,6 +33,9 @@ MAX_DRAFT_CHARS = 20_000
 MAX_CONVERSATIONS = 1000  # follow-up memory: the last question of each recent conversation
 
 
+MAX_SESSION_MODELS = 32  # chat sessions with a model of their own, the oldest forgotten first
+
+
 class Service:
     """Holds the stores for one data folder and answers what the shells ask."""
 
@@ -46,6 +51,19 @@ class Service:
         model = make_chat_model(self.settings.llm)
         self.asker = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
                            frame_model=model if self.settings.llm_frames else None)
+        self._session_askers: dict[str, Asker] = {}  # chat sessions' own models (use_model)
+
+    def has_model(self, key: str) -> bool:
+        """Whether a session's model is registered under this key."""
+        return key in self._session_askers
+
+    def use_model(self, key: str, model: BaseChatModel | None) -> None:
+        """Answer questions asked with ``model=key`` by this chat model (a chat session's own setting, held in
+        memory only: its key never reaches the disk); the service's own model answers every other question."""
+        self._session_askers[key] = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
+                                          frame_model=model if self.settings.llm_frames else None)
+        while len(self._session_askers) > MAX_SESSION_MODELS:
+            self._session_askers.pop(next(iter(self._session_askers)))
 
     @property
     def vectors(self) -> VectorIndex:
@@ -63,7 +81,8 @@ class Service:
         if self._own_vectors and self._vectors is not None:
             self._vectors.close()  # Chroma caches a stale index per folder until its client closes
             self._vectors = None
-        self.asker.forget()
+        for asker in (self.asker, *self._session_askers.values()):
+            asker.forget()
 
     def _parser(self):
         """parse_file itself, or the same in a child process under the settings' limits."""
@@ -183,7 +202,8 @@ class Service:
             self.facts_store.clear_pending(doc_id)
         return removed
 
-    def ask(self, question: str, doc: str | None = None, conversation: str | None = None) -> Answer:
+    def ask(self, question: str, doc: str | None = None, conversation: str | None = None,
+            model: str | None = None) -> Answer:
         """Answer one question with verified figures and citations, or refuse.
 
         With a conversation id, a follow-up ("那2018年呢？") takes its missing slots from the previous question
@@ -206,7 +226,7 @@ class Service:
         if len(question) > MAX_QUESTION_CHARS:
             return refusal(question[:80] + "…", f"问题太长（{len(question)}字），请缩短到{MAX_QUESTION_CHARS}字以内，一次问一件事")
         self.follow_writers()
-        answer = self.asker.ask(question, doc)
+        answer = self._session_askers.get(model or "", self.asker).ask(question, doc)
         if question == asked and answer.question == asked:
             answer = replace(answer, question=original.strip())
         if assumed:

@@ -676,3 +676,52 @@ def test_the_chat_offers_the_exports_once_something_was_asked(app: AppTest) -> N
     labels = [b.proto.label for b in app.get("download_button")]
     assert any("导出本条" in x for x in labels) and any("导出对话 Excel" in x for x in labels), labels
     assert export.exchanges(app.session_state["messages"])[0].question == "公务接待费是多少？"
+
+
+# ---------------------------------------------------------------- the session's own model
+
+
+def _settings_form(at: AppTest, mode: str, name: str = "", base_url: str = "") -> AppTest:
+    at.radio(key="model_mode").set_value(mode)
+    at.text_input(key="model_name").input(name)
+    at.text_input(key="model_base_url").input(base_url)
+    return at
+
+
+def _submit(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_endpoint_that_does_not_answer_fails_its_connection_test(app: AppTest) -> None:
+    _settings_form(app, "OpenAI 兼容接口", "qwen2.5-7b-instruct", "http://127.0.0.1:9/v1")  # port 9: nothing listens
+    _submit(app, "测试连接")
+    assert any("连接失败" in e.value for e in app.sidebar.error), [e.value for e in app.sidebar.error]
+
+
+def test_a_session_model_is_applied_for_this_session_and_the_figures_are_still_checked(app: AppTest) -> None:
+    _settings_form(app, "OpenAI 兼容接口", "qwen2.5-7b-instruct", "http://127.0.0.1:9/v1")
+    _submit(app, "应用")
+    assert any("openai:qwen2.5-7b-instruct" in c.value for c in app.sidebar.caption)
+    _ask(app, "公务接待费是多少？")
+    answer = _last_answer(app)
+    assert "已核验" in _texts(answer.markdown) and "1.00万元" in _texts(answer.markdown)  # unreachable: offline answer
+    _settings_form(app, "服务器的设置")
+    _submit(app, "应用")
+    assert any("离线模式" in c.value for c in app.sidebar.caption)
+
+
+def test_the_service_answers_a_session_with_its_own_model(home: Path) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    service = Service(load_settings(home=home))
+    try:
+        liar = FakeListChatModel(responses=["公务接待费为9.00万元[1]。"] * 4)
+        service.use_model("session-a", liar)
+        own = service.ask("公务接待费是多少？", model="session-a")
+        shared = service.ask("公务接待费是多少？")
+        assert own.mode != shared.mode and shared.mode == "offline"  # another session is untouched
+        assert own.value != Decimal("9.00") or own.status != "verified"  # the lie is never verified
+    finally:
+        service.close()

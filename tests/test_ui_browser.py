@@ -239,3 +239,15 @@ def test_an_answer_and_the_conversation_download(page, tmp_path) -> None:
         page.get_by_role("button", name="导出对话报告").click()
     assert "公务接待费是多少" in Path(report.value.path()).read_text(encoding="utf-8")
     assert _shot(page, "07_exports.png", height=1500).stat().st_size > 50_000
+
+
+def test_settings_choose_an_endpoint_and_test_it(page) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("设置", exact=True).click()
+    sidebar.get_by_text("OpenAI 兼容接口").click()
+    sidebar.get_by_label("模型名").fill("qwen2.5-7b-instruct")
+    sidebar.get_by_label("接口地址（Base URL）").fill("http://127.0.0.1:9/v1")
+    sidebar.get_by_role("button", name="测试连接").click()
+    sidebar.get_by_text("连接失败").first.wait_for()
+    _settle(page)
+    assert _shot(page, "08_settings.png").stat().st_size > 20_000

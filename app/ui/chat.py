@@ -85,7 +85,8 @@ def _ask(side: Sidebar, question: str) -> dict:
     with st.spinner("正在查找并核对数字…"):
         # one conversation per browser session: a follow-up (那2018年呢？) continues the question before it
         conversation = st.session_state.setdefault("conversation_id", uuid.uuid4().hex)
-        results = ask_in_scope(side.service, question, side.documents, side.units, side.years, conversation)
+        results = ask_in_scope(side.service, question, side.documents, side.units, side.years, conversation,
+                               side.model)
     outside = units_outside(question, side.documents, side.selected)
     note = ""
     if side.documents and not side.selected:

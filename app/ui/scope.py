@@ -44,11 +44,14 @@ def ask_targets(documents: Sequence[Document], units: Sequence[str] = (), years:
 
 
 def ask_in_scope(service, question: str, documents: Sequence[Document], units: Sequence[str] = (),
-                 years: Sequence[int] = (), conversation: str | None = None) -> list[tuple[Target, Answer]]:
+                 years: Sequence[int] = (), conversation: str | None = None,
+                 model: str | None = None) -> list[tuple[Target, Answer]]:
     """The answers to one question within the filter, one per target (none when the filter keeps nothing).
 
-    Each target keeps its own thread of the conversation, so a follow-up continues the question it follows."""
-    return [(t, service.ask(question, t.doc, f"{conversation}:{t.doc}" if conversation else None))
+    Each target keeps its own thread of the conversation, so a follow-up continues the question it follows;
+    model: the session's own model, when it chose one."""
+    return [(t, service.ask(question, t.doc, f"{conversation}:{t.doc}" if conversation else None,
+                            **({"model": model} if model else {})))
             for t in ask_targets(documents, units, years)]
 
 

@@ -10,7 +10,8 @@ import streamlit as st
 
 from app.service import Service
 from app.settings import Settings
-from app.ui.labels import doc_label, doc_summary, llm_label
+from app.ui.labels import doc_label, doc_summary
+from app.ui.model_settings import model_panel
 from app.ui.scope import scoped
 from app.ui.state import service_for, settings_for
 from app.ui.upload import UploadOutcome, ingest_uploads
@@ -31,6 +32,7 @@ class Sidebar:
     selected: list[Document]
     units: list[str]
     years: list[int]
+    model: str | None = None  # this session's own model (its key with the service), else the server's
 
 
 def render() -> Sidebar:
@@ -49,13 +51,14 @@ def render() -> Sidebar:
         st.stop()
     if problem:
         st.warning(problem, icon=":material/warning:")
-    settings = service.settings
-    settings_box.caption(llm_label(settings.llm))
+    chosen = model_panel(settings_box, service)
+    settings = service.settings if chosen is None else service.settings.model_copy(update={"llm": chosen.spec})
     upload_panel(upload_box, service)
     documents = service.documents()
     documents_panel(docs_box, service, documents)
     units, years = scope_panel(scope_box, documents)
-    return Sidebar(settings, service, documents, scoped(documents, units, years), units, years)
+    return Sidebar(settings, service, documents, scoped(documents, units, years), units, years,
+                   chosen.key if chosen else None)
 
 
 def upload_panel(box, service: Service) -> None:
