@@ -136,8 +136,9 @@ class PdfFile:
         raw = self._pdf.pages[page - 1]
         region = raw.crop(_pad(bbox, raw), strict=False) if bbox else raw
         image = region.to_image(resolution=resolution)
-        if highlight:
-            image.draw_rect(highlight, fill=(255, 230, 0, 90), stroke=(220, 40, 40), stroke_width=2)
+        if highlight:  # drawn on the annotated copy: .original stays the plain render
+            image.draw_rect(highlight, fill=(255, 230, 0, 90), stroke=(220, 40, 40), stroke_width=3)
+            return image.annotated
         return image.original
 
 

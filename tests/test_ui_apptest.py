@@ -725,3 +725,15 @@ def test_the_service_answers_a_session_with_its_own_model(home: Path) -> None:
         assert own.value != Decimal("9.00") or own.status != "verified"  # the lie is never verified
     finally:
         service.close()
+
+
+def test_a_whole_page_shows_the_cited_cell_boxed(home: Path) -> None:
+    service = Service(load_settings(home=home))
+    try:
+        (doc,) = service.documents()
+        cell = next(f for f in service.facts(doc.doc_id) if f.table_kind == "三公经费表" and f.bbox)
+        plain = service.page_image(doc.doc_id, cell.page, None, None, 50)
+        boxed = service.page_image(doc.doc_id, cell.page, None, cell.bbox, 50)
+        assert plain.size == boxed.size and plain.tobytes() != boxed.tobytes()  # the box is drawn, the page whole
+    finally:
+        service.close()

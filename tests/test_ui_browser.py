@@ -251,3 +251,20 @@ def test_settings_choose_an_endpoint_and_test_it(page) -> None:
     sidebar.get_by_text("连接失败").first.wait_for()
     _settle(page)
     assert _shot(page, "08_settings.png").stat().st_size > 20_000
+
+
+def test_a_source_opens_its_whole_page_and_steps_through_the_document(page) -> None:
+    answer = _ask(page, "公务接待费是多少")
+    answer.get_by_text("1.00万元", exact=False).first.wait_for()
+    _settle(page)
+    answer.get_by_role("button", name="查看整页").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("第15页（PDF第18页） / 共34页").wait_for()  # printed page first, then the PDF's
+    dialog.get_by_test_id("stImage").wait_for()
+    _settle(page)
+    assert _shot(page, "09_page_viewer.png").stat().st_size > 50_000
+    dialog.get_by_role("button", name="下一页").click()
+    dialog.get_by_text("第16页（PDF第19页）").wait_for()
+    with page.expect_download() as pdf:
+        dialog.get_by_role("button", name="下载原始PDF").click()
+    assert Path(pdf.value.path()).read_bytes()[:5] == b"%PDF-"

@@ -16,6 +16,7 @@ from app.ui.scope import Target, ask_in_scope, scope_label, units_outside
 from app.ui.sidebar import Sidebar
 from app.ui.sources import citation_rows, figure_citation, side_by_side
 from app.ui.state import source_png
+from app.ui.viewer import open_viewer, viewer_if_asked
 
 # Generic phrasings that work on any loaded disclosure (one runs the consistency audit); the last shows
 # what a refusal looks like.
@@ -48,6 +49,7 @@ def render(side: Sidebar) -> None:
             messages.extend([user, bot])
     if messages:
         _export_conversation(messages)
+    viewer_if_asked(side.service)
 
 
 def _export_conversation(messages: Sequence[dict]) -> None:
@@ -162,8 +164,14 @@ def _sources(side: Sidebar, answer: Answer, latest: bool) -> None:
     with st.expander(title, expanded=latest, icon=":material/description:"):
         st.table(citation_rows(answer.citations), hide_index=True)
         cells = [c for c in answer.citations if c.bbox is not None][:MAX_IMAGES]
-        for c in cells:
+        for i, c in enumerate(cells):
             png = source_png(side.service, str(side.settings.home), c.doc_id, c.page, tuple(c.bbox))
             if png:
                 st.image(png, caption=f"PDF原文 {c.page_text}：红框处为“{c.row}”{('（' + c.column + '）') if c.column else ''}"
                                       f"的数值 {c.value}")
+            st.button(f"查看整页：{c.page_text}", key=f"view_{id(answer)}_{i}", icon=":material/open_in_full:",
+                      type="tertiary", on_click=open_viewer, args=(c.doc_id, c.page, tuple(c.bbox)))
+        for i, c in enumerate(c for c in answer.citations if c.bbox is None):  # passages without a cell box
+            if i < MAX_IMAGES:
+                st.button(f"查看整页：{c.page_text}《{c.table}》", key=f"view_text_{id(answer)}_{i}",
+                          icon=":material/open_in_full:", type="tertiary", on_click=open_viewer, args=(c.doc_id, c.page))
