@@ -737,3 +737,14 @@ def test_a_whole_page_shows_the_cited_cell_boxed(home: Path) -> None:
         assert plain.size == boxed.size and plain.tobytes() != boxed.tobytes()  # the box is drawn, the page whole
     finally:
         service.close()
+
+
+def test_an_answer_from_a_removed_document_loses_its_badge(app: AppTest) -> None:
+    cite = Citation("removed-doc", "甲市财政局", 2024, 3, "表", "公务接待费", "合计", "1.00", unit="万元")
+    old = Answer("公务接待费是多少", "verified", "甲市财政局2024年公务接待费预算为1.00万元。", Decimal("1.00"), "万元", (), (cite,))
+    app.session_state["messages"] = [{"role": "user", "text": "公务接待费是多少", "scope": ""},
+                                     {"role": "assistant", "results": [(scope.Target(None, "全部"), old)], "note": ""}]
+    app.run()
+    answer = _last_answer(app)
+    assert "已从已加载的文件中删除" in _texts(answer.warning) and "已核验" not in _texts(answer.markdown)
+    assert not answer.metric  # no figure card for a figure that can no longer be checked

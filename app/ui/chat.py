@@ -132,6 +132,13 @@ def _stream(text: str) -> Iterator[str]:
 
 def show_answer(side: Sidebar, answer: Answer, latest: bool) -> None:
     """Badge, figure, text (unsupported numbers marked), and sources with the page crops."""
+    loaded = {d.doc_id for d in side.documents}
+    if gone := sorted({c.unit_name for c in answer.citations if c.doc_id not in loaded}):
+        # an earlier answer from a document removed since: its figures can no longer be checked or shown
+        st.warning(f"此答案引用的文件（{'、'.join(gone)}）已从已加载的文件中删除，数字无法再与原表核对，请勿直接引用。",
+                   icon=":material/link_off:")
+        st.markdown(md_escape(answer.answer))
+        return
     st.markdown(status_line(answer.status), help=STATUS.get(answer.status, STATUS["unverified"])[3])
     bad = [n for n in answer.numbers if not n.supported]
     rows = side_by_side(answer)
