@@ -184,8 +184,12 @@ def test_unverified_answer_flags_its_numbers(app: AppTest, monkeypatch: pytest.M
     assert "已用⚠标出" in _texts(answer.caption)
 
 
-def test_the_same_item_of_several_years_is_shown_side_by_side(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    cites = tuple(Citation(f"d{y}", "江苏省政协办公厅", y, 9, "三公经费表", "三公经费", "小计", v, unit="万元")
+def test_the_same_item_of_several_years_is_shown_side_by_side(app: AppTest, home: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded = Service(load_settings(home=home))
+    (doc,) = loaded.documents()  # cited documents must be loaded, or the answer is shown as from removed ones
+    loaded.close()
+    cites = tuple(Citation(doc.doc_id, "江苏省政协办公厅", y, 9, "三公经费表", "三公经费", "小计", v, unit="万元")
                   for y, v in ((2017, "676.10"), (2018, "675.10"), (2019, "660.10")))
     many = Answer("列出2017到2019年的三公经费", "verified", "各年的数字如下：…", Decimal("676.10"), "万元", (), cites)
     monkeypatch.setattr(Service, "ask", lambda self, q, doc=None, conversation=None: many)
