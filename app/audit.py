@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import logging
 import re
 from collections import defaultdict
@@ -55,6 +56,12 @@ class Finding:
     actual: Decimal | None
     difference: Decimal | None  # actual − expected
     message: str
+
+    @property
+    def key(self) -> str:
+        """Stable across runs and sessions: the document, the rule and what it says (for a reviewer's mark)."""
+        text = "|".join((self.doc_id, self.rule, self.table, self.row, self.column, self.message))
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
 
     def to_json(self) -> dict[str, Any]:
         """The contract's object; Decimals as strings (exact, as ``facts --format jsonl`` prints values)."""

@@ -239,6 +239,14 @@ class Service:
 
         return audit_stored(self.facts_store, self._select(doc))
 
+    def review(self, finding_key: str, doc_id: str, mark: str | None, note: str = "") -> None:
+        """A reviewer's mark on a finding (确认 / 忽略, None to clear) and note, kept in the store."""
+        self.facts_store.set_review(finding_key, doc_id, mark, note)
+
+    def reviews(self, doc_id: str | None = None):
+        """The marks made on findings, by finding key."""
+        return self.facts_store.reviews(doc_id)
+
     def fault_report(self, records):
         """Inject wrong figures into drafts of every correctly answered figure question and verify them."""
         from app.faults import drafts_for, run_faults

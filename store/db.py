@@ -134,9 +134,18 @@ def m005_pending_writes(conn: sqlite3.Connection) -> None:
     _run(conn, ["CREATE TABLE pending (doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, started_at REAL NOT NULL)"])
 
 
+def m006_reviews(conn: sqlite3.Connection) -> None:
+    """A reviewer's mark on an audit finding (确认 a real defect, 忽略 not one) with a note, kept across sessions.
+    Keyed by the finding and its document's content hash, not tied to the documents row: a file removed and
+    loaded again (or re-ingested with --force) finds its marks again."""
+    _run(conn, ["CREATE TABLE reviews (finding_key TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
+                "mark TEXT NOT NULL CHECK (mark IN ('确认', '忽略')), note TEXT NOT NULL DEFAULT '', "
+                "marked_at TEXT NOT NULL)", "CREATE INDEX reviews_doc ON reviews(doc_id)"])
+
+
 # Append only: a migration, once released, never changes; a schema change is a new function.
 MIGRATIONS: list[Migration] = [m001_create_tables, m002_create_lexical_index, m003_document_identity, m004_page_labels,
-                               m005_pending_writes]
+                               m005_pending_writes, m006_reviews]
 
 
 def connect(path: Path) -> sqlite3.Connection:

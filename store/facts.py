@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from store import db, lexical
 from store.errors import StoreError
-from store.models import IDENTITY_WARNING, Chunk, Document, Fact
+from store.models import IDENTITY_WARNING, REVIEW_MARKS, Chunk, Document, Fact, Review
 
 _DOC_COLUMNS = (
     "doc_id, file_name, unit_name, year, kind, scope, pages, title, table_count, fact_count, chunk_count, warnings, "
@@ -114,6 +114,28 @@ class FactStore:
     def pending(self) -> list[tuple[str, str]]:
         """(doc_id, source path) of writes begun and never finished."""
         return [(r[0], r[1]) for r in self._read("SELECT doc_id, source FROM pending ORDER BY started_at")]
+
+    # -- reviews of audit findings -----------------------------------------------------------
+
+    def set_review(self, finding_key: str, doc_id: str, mark: str | None, note: str = "") -> None:
+        """Mark a finding (确认 / 忽略) with a note, replacing an earlier mark; mark None clears it."""
+        if mark is not None and mark not in REVIEW_MARKS:
+            raise StoreError(f"review mark must be one of {'/'.join(REVIEW_MARKS)}, not {mark!r}")
+        with self._writing():
+            if mark is None:
+                self.conn.execute("DELETE FROM reviews WHERE finding_key = ?", (finding_key,))
+                return
+            self.conn.execute(
+                "INSERT INTO reviews (finding_key, doc_id, mark, note, marked_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(finding_key) DO UPDATE SET mark = excluded.mark, note = excluded.note, "
+                "marked_at = excluded.marked_at",
+                (finding_key, doc_id, mark, note.strip(), datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def reviews(self, doc_id: str | None = None) -> dict[str, Review]:
+        """The marks made, by finding key (of one document, or of all)."""
+        where, params = ("WHERE doc_id = ?", (doc_id,)) if doc_id else ("", ())
+        rows = self._read(f"SELECT finding_key, doc_id, mark, note, marked_at FROM reviews {where}", params)
+        return {r[0]: Review(*r) for r in rows}
 
     def schema_version(self) -> int:
         """How many schema migrations this store has had applied."""

@@ -103,3 +103,17 @@ class Chunk:
     kind: ChunkKind
     text: str
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+REVIEW_MARKS = ("确认", "忽略")  # a real defect of the document / not one (a reading the reviewer accepts)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A reviewer's mark on one audit finding, with a note and when it was made."""
+
+    finding_key: str
+    doc_id: str
+    mark: str  # one of REVIEW_MARKS
+    note: str = ""
+    marked_at: str = ""

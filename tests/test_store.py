@@ -429,3 +429,17 @@ def test_jieba_prints_nothing() -> None:
     code = "from store import lexical; lexical.tokenize('公务接待费')"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stderr == "" and result.stdout == ""
+
+
+def test_review_marks_are_kept_replaced_and_cleared(tmp_path):
+    from store.facts import FactStore
+
+    with FactStore(tmp_path / "facts.sqlite") as store:
+        store.set_review("k1", "doc", "确认", "  印刷错误 ")
+        store.set_review("k1", "doc", "忽略", "是取整")
+        (review,) = store.reviews("doc").values()
+        assert (review.mark, review.note) == ("忽略", "是取整") and review.marked_at
+        with pytest.raises(StoreError):
+            store.set_review("k2", "doc", "同意")
+        store.set_review("k1", "doc", None)
+        assert store.reviews() == {}

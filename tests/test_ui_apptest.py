@@ -432,7 +432,26 @@ def test_audit_tab_summarises_and_groups_the_findings(app: AppTest) -> None:
     assert rounding.proto.expanded is False  # folded away by default
     assert len(_cards(rounding, ":gray-badge[:material/more_horiz: 取整尾差]")) == 18
     assert ":gray[差额] :gray[**-0.01**]" in _texts(rounding.markdown)
-    assert [b.label for b in tab.get("download_button")] == ["下载核对结果 CSV（22 条）"]
+    assert [b.label for b in tab.get("download_button")] == ["下载核对结果 CSV（22 条）", "下载 Excel"]
+
+
+def test_a_reviewer_marks_a_finding_and_the_mark_is_there_next_time(app: AppTest, home: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    service = Service(load_settings(home=home))
+    (doc,) = service.documents()
+    first = next(f for f in service.audit(doc.doc_id) if f.rule == "prose_count")
+    service.close()
+    app.text_input(key=f"review_note_{first.key}").input("已与原件核对：正文多写了一个项目")
+    app.button(key=f"review_确认_{first.key}").click().run()
+    assert not app.exception, app.exception
+    again = _app(home, monkeypatch)  # a new session over the same data folder
+    tab = _audit_tab(again)
+    assert ":red-badge[复核：确认]" in _texts(tab.markdown)
+    assert "已与原件核对：正文多写了一个项目" in _texts(tab.caption)
+    again.button(key=f"review_clear_{first.key}").click().run()  # leave the shared data folder as it was
+    service = Service(load_settings(home=home))
+    assert service.reviews() == {}
+    service.close()
 
 
 def test_audit_page_image_is_rendered_when_opened(app: AppTest, home: Path) -> None:
@@ -508,8 +527,8 @@ def test_findings_summary_and_export() -> None:
     assert findings.pages_label([24, 25, 26, 31]) == "第24-26、31页" and findings.pages_label([20, 27]) == "第20、27页"
     assert findings.fmt_value(Decimal("1024.87")) == "1,024.87" and findings.fmt_value(Decimal(1), signed=True) == "+1"
     data = facts.csv_bytes(findings.findings_frame([(d, found)])).decode("utf-8-sig").splitlines()
-    assert data[0] == "单位名称,年度,文件,类别,规则,页码,表格,行,列,应为,实为,差额,说明"
-    assert data[1] == "甲市财政局,2024,单位预算,取整尾差,code_sum,8、9,2024年支出总表,201 一般公共服务支出,合计,10.00,12.00,-0.01,…相差-0.01万元（舍入误差）"
+    assert data[0] == "单位名称,年度,文件,类别,规则,页码,表格,行,列,应为,实为,差额,说明,复核,复核意见"
+    assert data[1] == "甲市财政局,2024,单位预算,取整尾差,code_sum,8、9,2024年支出总表,201 一般公共服务支出,合计,10.00,12.00,-0.01,…相差-0.01万元（舍入误差）,,"
     assert data[2].startswith("甲市财政局,2024,单位预算,提示,code_sum,24、25、26、31,") and ",6,7,1," in data[2]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
 from app.audit import Finding
-from app.ui.facts import csv_bytes
+from app.ui.facts import csv_bytes, excel_bytes
 from app.ui.findings import (
     ORDER,
     SEVERITY,
@@ -22,7 +22,7 @@ from app.ui.findings import (
 from app.ui.labels import doc_label, md_escape
 from app.ui.sidebar import Sidebar
 from app.ui.state import findings_for, page_png, source_png
-from store.models import PROSE, Document, Fact
+from store.models import PROSE, REVIEW_MARKS, Document, Fact, Review
 
 
 def page_key(doc_id: str, index: int) -> str:
@@ -44,15 +44,20 @@ def audit_tab(side: Sidebar) -> None:
             pairs.append((d, findings_for(side.service, home, d.doc_id)))
         except Exception as exc:  # noqa: BLE001 — one document's odd data must not hide the others
             st.error(f"{doc_label(d)}：核对时出错（{type(exc).__name__}: {exc}）", icon=":material/error:")
-    frame = findings_frame(pairs)
+    reviews = side.service.reviews()
+    frame = findings_frame(pairs, reviews)
     name = f"{doc_label(pairs[0][0]).replace(' · ', '_')}_审核结果" if len(pairs) == 1 else "审核结果"
-    st.download_button(f"下载核对结果 CSV（{len(frame)} 条）", lambda: csv_bytes(frame), file_name=f"{name}.csv",
-                       mime="text/csv", icon=":material/download:", key="audit_csv", disabled=frame.empty)
+    row = st.container(horizontal=True)
+    row.download_button(f"下载核对结果 CSV（{len(frame)} 条）", lambda: csv_bytes(frame), file_name=f"{name}.csv",
+                        mime="text/csv", icon=":material/download:", key="audit_csv", disabled=frame.empty)
+    row.download_button("下载 Excel", lambda: excel_bytes(frame) or b"", file_name=f"{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        icon=":material/table_view:", key="audit_xlsx", disabled=frame.empty)
     for d, findings in pairs:
-        _document(side, d, findings)
+        _document(side, d, findings, reviews)
 
 
-def _document(side: Sidebar, doc: Document, findings: Sequence[Finding]) -> None:
+def _document(side: Sidebar, doc: Document, findings: Sequence[Finding], reviews: Mapping[str, Review]) -> None:
     st.markdown(f"#### {md_escape(doc_label(doc))}")
     groups = grouped(findings)
     if not findings:
@@ -68,27 +73,50 @@ def _document(side: Sidebar, doc: Document, findings: Sequence[Finding]) -> None
             label, color, icon, meaning = SEVERITY[severity]
             st.markdown(f"##### :{color}[{icon} {label}（{len(items)} 处）]", help=meaning)
             for f in items:
-                _finding(side, doc, f, index[id(f)])
+                _finding(side, doc, f, index[id(f)], reviews.get(f.key))
     items = groups["rounding"]
     if items:
         with st.expander(f"{rounding_word(findings)}（{len(items)} 处）：各项分别取整后再相加造成，一般无需处理",
                          icon=SEVERITY["rounding"][2], expanded=False):
             for f in items:
-                _finding(side, doc, f, index[id(f)])
+                _finding(side, doc, f, index[id(f)], reviews.get(f.key))
 
 
-def _finding(side: Sidebar, doc: Document, f: Finding, i: int) -> None:
+def _finding(side: Sidebar, doc: Document, f: Finding, i: int, review: Review | None) -> None:
     label, color, icon, _ = SEVERITY.get(f.severity, SEVERITY["warning"])
     with st.container(border=True):
-        st.markdown(f":{color}-badge[{icon} {label}] **{pages_label(f.pages)}** · {md_escape(f.table)}")
+        mark = f" :{'red' if review.mark == '确认' else 'gray'}-badge[复核：{review.mark}]" if review else ""
+        st.markdown(f":{color}-badge[{icon} {label}]{mark} **{pages_label(f.pages)}** · {md_escape(f.table)}")
         st.markdown(md_escape(f.message))
         parts = [f":gray[行] {md_escape(f.row)}" if f.row else "", f":gray[列] {md_escape(f.column)}" if f.column else "",
                  f":gray[应为] **{fmt_value(f.expected)}**" if f.expected is not None else "",
                  f":gray[实为] **{fmt_value(f.actual)}**" if f.actual is not None else "",
                  f":gray[差额] :{color}[**{fmt_value(f.difference, signed=True)}**]" if f.difference is not None else ""]
         st.markdown("　·　".join(p for p in parts if p))
+        if review and review.note:
+            st.caption(f"复核意见（{review.marked_at[:10]}）：{review.note}")
         if f.pages:
             _page(side, doc, f, i)
+        _review_form(side, doc, f, review)
+
+
+def _review_form(side: Sidebar, doc: Document, f: Finding, review: Review | None) -> None:
+    """确认 (a real defect) or 忽略 (not one), with a note: stored, and shown here next time."""
+    with st.popover("复核", icon=":material/rate_review:"):
+        note_key = f"review_note_{f.key}"
+        st.text_input("复核意见", value=review.note if review else "", key=note_key)
+        row = st.container(horizontal=True)
+        for mark in (*REVIEW_MARKS, None):
+            if mark is None and not review:
+                continue
+            row.button(mark or "清除", key=f"review_{mark or 'clear'}_{f.key}",
+                       type="primary" if review and review.mark == mark else "secondary",
+                       on_click=_mark, args=(side.service, f.key, doc.doc_id, mark, note_key))
+
+
+def _mark(service, finding_key: str, doc_id: str, mark: str | None, note_key: str) -> None:
+    # the note as typed when the button was pressed (the button's own args were bound on the run before)
+    service.review(finding_key, doc_id, mark, st.session_state.get(note_key, ""))
 
 
 def _page(side: Sidebar, doc: Document, f: Finding, i: int) -> None:

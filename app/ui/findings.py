@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import pandas as pd
 
 from app.audit import Finding
-from store.models import Document, Fact
+from store.models import Document, Fact, Review
 
 # severity → (label, colour, icon, what it means for the reader); shown in this order
 SEVERITY = {
@@ -19,7 +19,8 @@ SEVERITY = {
                  "各项分别取整后再相加造成的尾差，在取整允许的范围内，一般无需处理。"),
 }
 ORDER = ("error", "warning", "rounding")
-COLUMNS = ["单位名称", "年度", "文件", "类别", "规则", "页码", "表格", "行", "列", "应为", "实为", "差额", "说明"]
+COLUMNS = ["单位名称", "年度", "文件", "类别", "规则", "页码", "表格", "行", "列", "应为", "实为", "差额", "说明", "复核",
+           "复核意见"]
 
 
 def grouped(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
@@ -84,8 +85,11 @@ def finding_cell(finding: Finding, facts: Sequence[Fact]) -> Fact | None:
     return min(found, key=lambda f: finding.pages.index(f.page))
 
 
-def findings_frame(pairs: Sequence[tuple[Document, Sequence[Finding]]]) -> pd.DataFrame:
-    """One row per finding with its document; figures stay exact text (the document's digits)."""
+def findings_frame(pairs: Sequence[tuple[Document, Sequence[Finding]]],
+                   reviews: Mapping[str, Review] | None = None) -> pd.DataFrame:
+    """One row per finding with its document and the reviewer's mark; figures stay exact text (the document's
+    digits)."""
+    reviews = reviews or {}
     rows = []
     for d, findings in pairs:
         for f in findings:
@@ -103,5 +107,7 @@ def findings_frame(pairs: Sequence[tuple[Document, Sequence[Finding]]]) -> pd.Da
                 "实为": "" if f.actual is None else format(f.actual, "f"),
                 "差额": "" if f.difference is None else format(f.difference, "f"),
                 "说明": f.message,
+                "复核": reviews[f.key].mark if f.key in reviews else "",
+                "复核意见": reviews[f.key].note if f.key in reviews else "",
             })
     return pd.DataFrame(rows, columns=COLUMNS)
