@@ -31,7 +31,7 @@ from app.operands import OTHER_THAN, complement, difference, joined, operand, pa
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
-from app.targets import ASKS_TARGET, NAMES_INDICATOR, find_target
+from app.targets import ASKS_TARGET, NAMES_INDICATOR, find_target, named_project, short_project_name
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.numbers import MONEY, convert
@@ -208,6 +208,13 @@ class Asker:
         both = "部门" in query.question and "单位" in query.question
         chosen = raw if query.intent == "compare" and both and len(unique) < 2 <= len(raw) else unique
         return sorted(chosen, key=lambda f: _mentioned_at(query, f.doc))
+
+    def _project_named(self, scope: Scope, text: str) -> str | None:
+        """The short name of a project the question names (a row of a 项目支出表 or a 绩效目标表's project)."""
+        names = sorted({f.row_path[0] if f.table_kind == "绩效目标表" else f.row_label for d in scope.documents
+                        for f in self.doc_facts(d).facts if f.table_kind in ("项目支出表", "绩效目标表") and f.row_path})
+        project = named_project([n for n in names if len(n) >= 4], norm(text))
+        return short_project_name(project) if project else None
 
     def _mentions(self, name: str, documents: Sequence[Document]) -> bool:
         """Whether the documents name it among the units their budget covers ("本部门预算还包括…X办公室"):
@@ -406,6 +413,9 @@ class Asker:
         if query.intent == "reason" and not composition and named:
             # "…为啥一下子少了三分之二": the passage that gives the subject's reason, not one that names it
             composition = re.compile(f"(?:{'|'.join(map(re.escape, named))})[^。]*?(?:。[^。]*?)?{_REASON_WORDS}")
+        if composition is None and (project := self._project_named(scope, text)):
+            # "给食品公司拨的钱用来干什么": the project's own 绩效目标表 or 经费情况说明 says what it is for
+            composition = re.compile(re.escape(project))
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
                       prefer_section=glossary, extra=extra, prefer_text=composition)
         hits = [(c, score) for c, score in hits if not _CONTENTS_PAGE.search(c.text.strip())]

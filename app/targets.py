@@ -22,17 +22,17 @@ PROJECT_MATCH = 80  # partial ratio of a project's short name within the questio
 INDICATOR_MATCH = 2  # characters of an indicator's name the question must share beyond the project's own
 
 
-def _short(project: str) -> str:
+def short_project_name(project: str) -> str:
     """A project's distinctive name: without its place, brackets and 经费/项目 ending (忻州市食品公司经营 → 食品公司,
     招商引资（展会）工作经费 → 招商引资)."""
     name = re.sub(r"\([^)]*\)", "", norm(project))
     return _PROJECT_WORDS.sub("", _PLACE.sub("", name)) or norm(project)
 
 
-def _named_project(projects: list[str], text: str) -> str | None:
+def named_project(projects: list[str], text: str) -> str | None:
     """The project the question names: of the short names found (nearly) whole, the longest stretch matched."""
-    scored = [(r * len(_short(p)), p) for p in projects if len(_short(p)) >= 2
-              for r in [fuzz.partial_ratio(_short(p), text)] if r >= PROJECT_MATCH]
+    scored = [(r * len(short_project_name(p)), p) for p in projects if len(short_project_name(p)) >= 2
+              for r in [fuzz.partial_ratio(short_project_name(p), text)] if r >= PROJECT_MATCH]
     return max(scored)[1] if scored else None
 
 
@@ -64,7 +64,7 @@ def find_target(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     if not ASKS_TARGET.search(text):
         return None
     rows = [f for f in doc_facts.facts if f.table_kind == "绩效目标表" and len(f.row_path) == 2]
-    project = _named_project(sorted({f.row_path[0] for f in rows}), norm(text))
+    project = named_project(sorted({f.row_path[0] for f in rows}), norm(text))
     if project is None:
         return None
     rest = _GENERIC.sub("", norm(text))

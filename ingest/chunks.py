@@ -97,11 +97,16 @@ def _form_rows(doc_id: str, scope: dict, t_index: int, table: TableBlock) -> lis
 
     project = project_name(table) if table.kind == "绩效目标表" else ""
     title = f"{table.title}（{project}）" if project else table.title
-    lines = []
+    lines, label = [], ""
     for row in table.rows:
         texts = list(dict.fromkeys(c.text.strip() for c in row.cells if c and c.text.strip()))
+        first = row.cells[0].text.strip() if row.cells and row.cells[0] else ""
+        label = first or label
         if len(texts) >= 2 and any(len(t) >= 6 for t in texts[1:]):
             lines.append(f"{texts[0]}：{' '.join(texts[1:])}")
+        elif len(texts) == 1 and not first and label and len(texts[0]) >= 6:
+            # 总体目标's text sits in the row under its label (实施期目标 and 年度目标 alike, so printed once)
+            lines.append(f"{label}：{texts[0]}")
     if not lines:
         return []
     return [Chunk(chunk_id=fact_id(doc_id, "form", t_index), doc_id=doc_id, page=table.pages[0], kind="text",

@@ -291,3 +291,9 @@ def test_a_share_of_a_part_named_inside_its_whole(service):
     # p24: 政府采购预算总额21.07万元，其中…服务预算13.10万元 → 13.10 ÷ 21.07
     answer = service.ask("忻州市商务局政府采购预算中服务类占采购总额的比例是多少？")
     assert (answer.status, answer.value) == ("verified", Decimal("62.17")), answer.answer
+
+
+def test_a_why_question_about_a_project_reads_its_performance_table(service):
+    # p27 绩效目标表（忻州市食品公司经营） 总体目标: "因为食品公司为体制改革历史遗留单位,已无实际职能,但由财政供给…"
+    answer = service.ask("为什么忻州市商务局还要给食品公司拨经费？这笔钱用来干什么？")
+    assert "体制改革历史遗留单位" in answer.answer and "人员工资" in answer.answer, answer.answer

@@ -141,3 +141,11 @@ def test_empty_tables_are_recorded(xinzhou):
 def test_paragraphs_keep_their_headings(xinzhou):
     duties = [c for c in xinzhou.chunks if c.kind == "text" and "本单位职责" in c.metadata.get("headings", "")]
     assert duties and any("贯彻执行国家国内外贸易" in c.text for c in duties)
+
+
+def test_a_performance_tables_overall_goal_is_in_its_passage(xinzhou):
+    """p27 总体目标: the text sits in the row under its label, printed once for 实施期 and 年度 alike."""
+    (form,) = [c for c in xinzhou.chunks if c.kind == "text" and c.metadata.get("table_kind") == "绩效目标表"
+               and "食品公司经营" in c.text.splitlines()[0]]
+    goal = next(line for line in form.text.splitlines() if line.startswith("总体目标："))
+    assert "食品公司为体制改革历史遗留单位" in goal and "人员工资" in goal
