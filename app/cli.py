@@ -6,11 +6,13 @@ import csv
 import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+WIDE = 110  # terminal columns from which lists print as tables; narrower, one block per item
 err = Console(stderr=True)
 out = Console()
 
@@ -126,6 +129,16 @@ def docs(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> 
     if not documents:
         out.print("no documents loaded: run `budgetqa ingest FILE.pdf`")
         return
+    if out.width < WIDE:  # an 80-column terminal: one block per document, nothing folded mid-name
+        for d in documents:
+            source = {"document": "", "file_name": " · identity from the file name", "user": " · set by user"}
+            out.print(f"[bold]{escape(d.unit_name or '?')}[/bold] · {d.year or '?'} · {d.scope}{d.kind}"
+                      f"{source[d.identity_source]}", highlight=False)
+            out.print(f"  {escape(d.file_name)}", highlight=False)
+            out.print(f"  {d.pages} pages · {d.table_count} tables · {d.fact_count} facts · doc_id {d.doc_id[:12]}",
+                      highlight=False)
+        _doc_warnings(documents)
+        return
     table = _folding_table("doc_id", "unit", "year", "kind", "pages", "tables", "facts", "file", "source",
                            whole=("year", "pages", "tables", "facts"))
     for d in documents:
@@ -133,6 +146,10 @@ def docs(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> 
                       str(d.table_count), str(d.fact_count), d.file_name,
                       {"document": "", "file_name": "from file name", "user": "set by user"}[d.identity_source])
     out.print(table)
+    _doc_warnings(documents)
+
+
+def _doc_warnings(documents: Sequence[Document]) -> None:
     for d in documents:
         for w in d.warnings:
             err.print(f"[yellow]warning[/yellow] {d.file_name}: {w}", highlight=False, soft_wrap=True)
@@ -330,12 +347,22 @@ def audit(
     if not findings:
         out.print("没有发现不一致之处。")
         return
+    if out.width < WIDE:  # one block per finding: its place, its figures, its sentence
+        for f in findings:
+            figures = "  ".join(f"{k} {v}" for k, v in (("应为", f.expected), ("实为", f.actual), ("差额", f.difference))
+                                if v is not None)
+            out.print(f"[bold]{f.severity}[/bold] {escape(f.unit_name)} 第{','.join(map(str, f.pages))}页 "
+                      f"《{escape(f.table)}》 {escape(f.row)} {escape(f.column)}", highlight=False)
+            if figures:
+                out.print(f"  {figures}", highlight=False)
+            out.print(f"  {escape(f.message)}", highlight=False)
     table = _folding_table("严重程度", "单位", "页", "表", "行", "列", "应为", "实为", "差额", "说明",
                            whole=("应为", "实为", "差额"))
-    for f in findings:
+    for f in findings if out.width >= WIDE else ():
         table.add_row(f.severity, f.unit_name, ",".join(map(str, f.pages)), f.table, f.row, f.column,
                       *(str(v) if v is not None else "" for v in (f.expected, f.actual, f.difference)), f.message)
-    out.print(table)
+    if out.width >= WIDE:
+        out.print(table)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "rounding", "warning")}
     out.print(f"{len(findings)} findings: {counts['error']} error, {counts['rounding']} rounding, "
               f"{counts['warning']} warning")

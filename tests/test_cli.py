@@ -88,3 +88,18 @@ def test_tables_fold_to_an_80_column_terminal_and_keep_whole_values(loaded_home,
     lines = capsys.readouterr().out.splitlines()
     assert lines and max(cell_len(line) for line in lines) <= 80  # CJK characters are two cells wide
     assert "…" not in "".join(lines)  # nothing is cut off: long names fold onto more lines
+
+
+def test_a_narrow_terminal_lists_one_block_per_document(loaded_home, capsys, monkeypatch):  # noqa: F811
+    from rich.console import Console
+
+    import app.cli as cli
+
+    monkeypatch.setattr(cli, "out", Console(width=80, force_terminal=False))
+    assert main(["docs", "--home", str(loaded_home)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("忻州市商务局 · 2024 · 单位预算")  # the name whole, on its own line
+    assert "34 pages · 19 tables · 1010 facts" in lines[2]
+    monkeypatch.setattr(cli, "out", Console(width=160, force_terminal=False))
+    assert main(["docs", "--home", str(loaded_home)]) == 0
+    assert "doc_id" in capsys.readouterr().out  # a wide terminal gets the table
