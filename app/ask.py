@@ -27,7 +27,7 @@ from app.lookup import (
     previous_year_column,
 )
 from app.mentions import equal_figures
-from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, share
+from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
@@ -184,6 +184,8 @@ class Asker:
                 if intent == "share" and (not found or align.check(frame, found, words) or not _of_the_part(found, words)):
                     # a share the prose states of another item is no answer: compute the one asked
                     found = share(facts, frame, words) or compute_share(facts, frame, words) or found
+                if intent == "rate" and not found:
+                    found = rate_of_stated_change(facts, frame, words)  # "比2024年预算减少2,389.52万元": its rate
             elif scope.previous_year:
                 disclosure = [self.doc_facts(d) for d in scope.documents if d.disclosure_id == doc.disclosure_id]
                 found = _previous_year_figure(facts, disclosure, frame, words)

@@ -92,6 +92,12 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         year = f"{doc.year - 1}年" if doc.year else "上年"
         text = (f"{doc.unit_name}{year}{label}{kind_word}为{shown}（据{scope_name(doc)}文件：本年{fmt(now.value)}{now.unit}，"
                 f"{_where(change, doc)}：“{change.raw_text}”，{fmt(now.value)} {op} {fmt(change.value)}）。")
+    elif found.how == "change_rate":  # a rate from the change and amount a sentence states
+        change, now = found.facts[0], found.inputs[0]
+        down = found.column == "减少率"
+        text = (f"{scope_name(doc)}{label}比上年{'下降' if down else '增长'}{shown}（{fmt(change.value)} ÷ "
+                f"({fmt(now.value)} {'+' if down else '−'} {fmt(change.value)})，据{_where(change, doc)}："
+                f"“{change.raw_text}”计算）。")
     elif found.how == "target":  # the indicator's target as its table prints it (≥95%, 2.8万元/人)
         text = f"{scope_name(doc)}{label}的指标值为{first.raw_text or shown}（{_where(first, doc)}，{first.column}）。"
     elif found.how == "prose":

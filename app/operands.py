@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app import align
 from app.frame import Frame
 from app.lexicon import get_lexicon
-from app.lookup import DocFacts, Found, find_amount, key_phrases
+from app.lookup import DocFacts, Found, find_amount, find_prose, key_phrases
 from app.understand import understand
 from store.models import Document
 
@@ -134,6 +134,25 @@ def _inner(facts: DocFacts, query: Frame, text: str) -> Found | None:
     whole = text[: inside.start()]
     return find_amount(facts, part_of(query, text, piece), piece) or find_amount(
         facts, operand(query, whole + piece), whole + piece)
+
+
+def rate_of_stated_change(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """A rate the prose does not state, from the amount and change it does: 减少2,389.52 of 9,101.68 now is
+    2,389.52 ÷ (9,101.68 + 2,389.52) = 20.79%."""
+    change = find_prose(facts, query, text, ("增长额", "减少额"))
+    if change is None or change.how != "prose" or not change.facts:
+        return None
+    moved = change.facts[0]
+    amount = next((f for f in facts.prose if f.raw_text == moved.raw_text and f.row_label == moved.row_label
+                   and f.column == "金额" and f.unit == moved.unit), None)
+    if amount is None:
+        return None
+    last = amount.value + moved.value if moved.column == "减少额" else amount.value - moved.value
+    if last <= 0 or not moved.value:
+        return None
+    rate = (moved.value / last * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    column = "减少率" if moved.column == "减少额" else "增长率"
+    return Found(facts.doc, (moved,), rate, "%", moved.row_label, column, "change_rate", (amount,))
 
 
 # "非财政拨款安排的": other than these funds — the whole less their part

@@ -316,6 +316,10 @@ def _derive(m: Mention, cited: Sequence[Fact]) -> str:
             rate = (a.value - bv) / bv * 100  # "比2017年增长46.25%": the change over the base
             if equal_figures(m.value, "%", abs(rate).quantize(Decimal("0.01")), "%"):
                 return f"derived:rate:{a.fact_id}/{b.fact_id}"
+            if a.column in ("增长额", "减少额"):  # a stated change over last year's figure (now ∓ the change)
+                last = bv + a.value if a.column == "减少额" else bv - a.value
+                if last > 0 and equal_figures(m.value, "%", (a.value / last * 100).quantize(Decimal("0.01")), "%"):
+                    return f"derived:change_rate:{a.fact_id}/{b.fact_id}"
             continue
         if equal_figures(m.value, m.unit, a.value + bv, a.unit) and a.fact_id < b.fact_id:
             return f"derived:sum:{a.fact_id}+{b.fact_id}"

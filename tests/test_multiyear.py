@@ -211,3 +211,10 @@ def test_what_no_disclosure_states_is_refused_before_any_search(service, questio
 def test_vehicles_held_are_the_count_of_cars(service, question, value):
     answer = service.ask(question)
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), "辆"), answer.answer
+
+
+def test_a_rate_the_prose_does_not_state_is_computed_from_its_stated_change(service):
+    """p6: 支出预算9,101.68万元…比2024年预算减少2,389.52万元 → 2,389.52 ÷ (9,101.68 + 2,389.52) = 20.79%."""
+    answer = service.ask("上海市普陀区人民政府办公室2025年财政拨款支出预算比2024年预算下降了百分之几？")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("20.79"), "%"), answer.answer
+    assert "2389.52 ÷ (9101.68 + 2389.52)" in answer.answer
