@@ -85,13 +85,13 @@ _TOTALS = ("合计", "总计", "小计")
 _GENERIC_COLUMN = re.compile(r"^(\d{4}年?)?(预算数|决算数|合计|小计|金额|支出|收入|本年|上年|项目|预算|.)?$|^\d{4}年?.{0,2}$")
 
 
-@lru_cache(maxsize=100_000)
 def _with_stem(column: str) -> tuple[str, ...]:
     """A column name, and without its 收入/支出 ("财政拨款收入" is what a sentence calls 财政拨款)."""
     stem = re.sub(r"(收入|支出)$", "", column)
     return (column, stem) if len(stem) >= 4 and stem != column else (column,)
 
 
+@lru_cache(maxsize=100_000)
 def _fact_names(f: Fact) -> frozenset[str]:
     """What a fact is about: its row label and path, and for a total row its column (基本支出 …)."""
     names = {norm(f.row_label), *(norm(p) for p in f.row_path)}
