@@ -21,7 +21,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from app.claims import Claim, claims, share_base, subject_key, to_unit, without_total
+from app.claims import Claim, claims, share_base, subject_key, without_total
 from app.data import load_toml
 from app.lexicon import normalise
 from ingest.overlap import conflicts
@@ -435,20 +435,24 @@ class _Audit:
                          expected, actual, f"部门预算与其唯一单位的单位预算总额相同，但第{c.new.page}页写{_n(actual)}"
                          f"{c.new.unit}，单位预算《{other.file_name}》第{c.old.page}页写{_n(c.old.value)}{c.old.unit}")
 
-    def after(self, c: Claim) -> list[Claim]:
-        return self.said[self.said.index(c) + 1:]
-
     def prose_claims(self) -> None:
         """Each prose claim against itself (rate vs amounts), its share's base, and last year's documents."""
-        said = self.said = claims(self.facts)
+        said = claims(self.facts)
+        last_year = []  # each earlier document's amounts by subject, read once
+        for prev, facts in self.context.previous:
+            amounts: dict[str, list[Fact]] = defaultdict(list)
+            for o in claims(_finite(facts)):
+                if o.amount is not None and o.amount.unit in _SCALE:
+                    amounts[o.key].append(o.amount)
+            last_year.append((prev, amounts))
         for i, c in enumerate(said):
             if c.amount is None or c.amount.unit not in _SCALE:
                 continue
             self.claim_change(c, said[i - 1] if i else None)
             if c.share is not None:
-                self.claim_share(c, said[:i])
+                self.claim_share(c, said[:i], said[i + 1:])
             if c.delta is not None:
-                self.claim_last_year(c)
+                self.claim_last_year(c, last_year)
 
     def claim_change(self, c: Claim, before: Claim | None) -> None:
         """增长Y% = 增长额 / (金额 − 增长额); an increase larger than the amount leaves last year below zero."""
@@ -470,36 +474,36 @@ class _Audit:
                      c.rate.column, want.quantize(_CENT), c.rate.value,
                      f"{c.subject}{c.rate.column}按说明中的金额计算为{want:.2f}%，说明写{_n(c.rate.value)}%{note}")
 
-    def claim_share(self, c: Claim, before: Sequence[Claim]) -> None:
+    def claim_share(self, c: Claim, before: Sequence[Claim], after: Sequence[Claim]) -> None:
         """占X% = 金额 / the base the sentence names (or the total its list is of)."""
-        base = self.base_amount(c, before)
+        base = self.base_amount(c, before, after)
         if base is None or not base[0]:
             return
         value, name, facts = base
-        want = to_unit(c.amount.value, c.amount.unit, "元") / value * 100
+        want = _to(c.amount.value, c.amount.unit, "元") / value * 100
         if _agrees(c.share.value, want, _CENT):
             return
-        implied = to_unit(c.amount.value, c.amount.unit, "元") * 100 / c.share.value if c.share.value else None
-        note = f"（按{_n(c.share.value)}%推算，基数约为{_n(to_unit(implied, '元', c.amount.unit).quantize(_CENT))}" \
+        implied = _to(c.amount.value, c.amount.unit, "元") * 100 / c.share.value if c.share.value else None
+        note = f"（按{_n(c.share.value)}%推算，基数约为{_n(_to(implied, '元', c.amount.unit).quantize(_CENT))}" \
                f"{c.amount.unit}）" if implied else ""
         self.add("prose_arithmetic", "warning", [c.share, c.amount, *facts], c.share.table_title, c.subject, "占比",
                  want.quantize(_CENT), c.share.value,
                  f"{c.subject}占{name}的比重按说明中的金额计算为{want:.2f}%，说明写{_n(c.share.value)}%{note}")
 
-    def base_amount(self, c: Claim, before: Sequence[Claim]) -> tuple[Decimal, str, list[Fact]] | None:
+    def base_amount(self, c: Claim, before: Sequence[Claim], after: Sequence[Claim]) -> tuple[Decimal, str, list[Fact]] | None:
         """The base of a claim's share, in 元: named (占“三公”经费的) and found among the claims or the tables;
         unnamed, the sentence's first other amount or the total its list is of."""
         if c.base and (key := subject_key(c.base)):
             own = [o for o in before if o.amount is not None and o.key in (key, without_total(key))]
             if own:
                 a = own[-1].amount
-                return to_unit(a.value, a.unit, "元"), c.base, [a]
+                return _to(a.value, a.unit, "元"), c.base, [a]
             # "A占“三公”经费的x%, B占…y%, C占…z%": parts whose shares make the whole base add up to it
-            siblings = [o for o in [*before, c, *self.after(c)] if o.share is not None and o.amount is not None
+            siblings = [o for o in [*before, c, *after] if o.share is not None and o.amount is not None
                         and o.share.value and o.base and subject_key(o.base) == key and o.page <= c.page + 1]
             if len(siblings) >= 2:
-                total = sum((to_unit(o.amount.value, o.amount.unit, "元") for o in siblings), _ZERO)
-                implied = [to_unit(o.amount.value, o.amount.unit, "元") * 100 / o.share.value for o in siblings]
+                total = sum((_to(o.amount.value, o.amount.unit, "元") for o in siblings), _ZERO)
+                implied = [_to(o.amount.value, o.amount.unit, "元") * 100 / o.share.value for o in siblings]
                 if abs(sum(o.share.value for o in siblings) - 100) > Decimal("0.1") and \
                         max(implied) - min(implied) <= max(implied) / 200:  # every share on one other base
                     if c is siblings[0]:
@@ -509,30 +513,29 @@ class _Audit:
             return None  # a base the audit cannot find for sure: nothing to check against
         first = next((f for f in self.sentences[c.share.raw_text] if f.column == "金额" and f.unit in _SCALE), None)
         if first is not None and first.row_label != c.subject:
-            return to_unit(first.value, first.unit, "元"), first.row_label, [first]
+            return _to(first.value, first.unit, "元"), first.row_label, [first]
         if (whole := share_base(c, before)) is not None:
-            return to_unit(whole.amount.value, whole.amount.unit, "元"), whole.subject, [whole.amount]
+            return _to(whole.amount.value, whole.amount.unit, "元"), whole.subject, [whole.amount]
         return None
 
     def wrong_base(self, parts: Sequence[Claim], total: Decimal, used: Decimal, base: str) -> None:
         """Shares of a whole's parts that all divide by one figure other than the parts' sum."""
         unit, shares = parts[0].amount.unit, sum(o.share.value for o in parts)
-        used, total = to_unit(used, "元", unit).quantize(_CENT), to_unit(total, "元", unit)
+        used, total = _to(used, "元", unit).quantize(_CENT), _to(total, "元", unit)
         self.add("prose_share_base", "warning", [f for o in parts for f in (o.amount, o.share)],
                  parts[0].share.table_title, base, "占比", total, used,
                  f"说明中{len(parts)}项占{base}的比重合计{_n(shares)}%，按各项金额推算的基数约为{_n(used)}{unit}，"
                  f"而这{len(parts)}项之和为{_n(total)}{unit}：比重的基数不是{base}")
 
-    def claim_last_year(self, c: Claim) -> None:
+    def claim_last_year(self, c: Claim, last_year: Sequence[tuple[Document, dict[str, list[Fact]]]]) -> None:
         """金额 − 增长额 = what last year's document of the same unit, kind and scope says of the same subject."""
-        for prev, facts in self.context.previous:
-            theirs = [o.amount for o in claims(_finite(facts)) if o.amount is not None and o.key == c.key
-                      and o.amount.unit in _SCALE]
-            if not theirs or any(_agrees(c.delta, c.amount.value - to_unit(t.value, t.unit, c.amount.unit))
+        for prev, amounts in last_year:
+            theirs = amounts.get(c.key, [])
+            if not theirs or any(_agrees(c.delta, c.amount.value - _to(t.value, t.unit, c.amount.unit))
                                  for t in theirs):
                 continue
             t = theirs[0]
-            want = c.amount.value - to_unit(t.value, t.unit, c.amount.unit)
+            want = c.amount.value - _to(t.value, t.unit, c.amount.unit)
             self.add("prose_last_year", "warning", [*c.facts, t], c.amount.table_title, c.subject, c.change.column,
                      want, c.delta, f"说明称{c.subject}比上年{'增加' if c.delta >= 0 else '减少'}{_n(abs(c.delta))}"
                      f"{c.amount.unit}，而{prev.year}年文件为{_n(t.value)}{t.unit}（第{t.page}页），按此应"
@@ -589,8 +592,8 @@ class Stored:
         same = [o for o in self.documents if o.disclosure_id == doc.disclosure_id and o.doc_id != doc.doc_id]
         previous = [(o, self.facts(o)) for o in self.documents if doc.year and o.year == doc.year - 1
                     and (o.unit_name, o.kind, o.scope) == (doc.unit_name, doc.kind, doc.scope)]
-        other = [(o, self.facts(o)) for o in self.documents if o.scope != doc.scope and o.year == doc.year
-                 and (o.unit_name, o.kind) == (doc.unit_name, doc.kind)]
+        other = [(o, self.facts(o)) for o in self.documents if doc.scope == "部门" and o.scope == "单位"
+                 and o.year == doc.year and (o.unit_name, o.kind) == (doc.unit_name, doc.kind)]  # one_unit_body's
         return Context([self.facts(o) for o in same], previous,
                        frozenset().union(*(self.empty(o) for o in [doc, *same])), other)
 

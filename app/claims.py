@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.lexicon import normalise
+from ingest.numbers import MONEY, convert
 from store.models import Fact
 
-MONEY_UNITS = ("元", "万元", "亿元")
-_SCALE = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(10**8)}
 _SLOTS = {"金额": "amount", "增长额": "change", "减少额": "change", "增长率": "rate", "减少率": "rate", "占比": "share"}
 # 占“三公”经费的15.70% / 占本年支出合计的99.21% / 占99.21%: the words between 占 and the figure name the base
 _BASE = re.compile(r"占(?:到)?([^，。；：%\d]{0,24}?)(?:的)?(?:比重|比例)?(?:为)?\s*[\d.]+\s*[%％]")
@@ -46,7 +45,7 @@ class Claim:
             return None
         sign = -1 if self.change.column == "减少额" else 1
         unit = self.amount.unit if self.amount else self.change.unit
-        return sign * to_unit(self.change.value, self.change.unit, unit)
+        return sign * convert(self.change.value, self.change.unit, unit)
 
     @property
     def pct(self) -> Decimal | None:
@@ -69,11 +68,6 @@ def subject_key(text: str) -> str:
     return _FILLER.sub("", _YEAR.sub("", _PUNCT.sub("", normalise(text))))
 
 
-def to_unit(value: Decimal, unit: str, target: str) -> Decimal:
-    return value if unit == target or unit not in _SCALE or target not in _SCALE else \
-        value * _SCALE[unit] / _SCALE[target]
-
-
 def without_total(key: str) -> str:
     """本年支出合计 → 本年支出: how a list's total is named when a share names it as its base."""
     return _OF_TOTAL.sub("", key)
@@ -88,7 +82,7 @@ def claims(facts: Iterable[Fact]) -> list[Claim]:
     out: list[Claim] = []
     for f in facts:
         slot = _SLOTS.get(f.column)
-        if "prose" not in f.flags or slot is None or (slot != "share" and slot != "rate" and f.unit not in MONEY_UNITS):
+        if "prose" not in f.flags or slot is None or (slot != "share" and slot != "rate" and f.unit not in MONEY):
             continue
         if slot in ("rate", "share") and f.unit not in ("%", "％"):
             continue
