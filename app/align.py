@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import Match, fold, get_lexicon
-from app.lookup import _GENERIC, Found, class_item, norm, table_subject
+from app.lookup import _GENERIC, Found, class_item, norm, table_subject, title_subject
 
 # "A里的B", "A中的B", "A其中B": the part B is asked, A only says where to look.
 PART_OF = re.compile(r"(里|中|当中|之中|其中|里面)的?")
@@ -38,9 +38,6 @@ class Misaligned:
     reason: str
 
 
-_TITLE_WORDS = re.compile(r"^20\d\d年度?|(预算)?表$")
-
-
 def _names(found: Found) -> set[str]:
     """Every name the found figure's row is known by: label, path, code name, the table's subject for a total."""
     lex = get_lexicon()
@@ -53,7 +50,7 @@ def _names(found: Found) -> set[str]:
         if norm(f.row_label) in _GENERIC_ROWS:
             names.add(norm(table_subject(f.table_kind)) + norm(f.row_label))
         if item := class_item(f.row_label):  # 三、服务C of the 政府采购预算表 is 政府采购服务
-            names |= {item, _TITLE_WORDS.sub("", norm(f.table_title)) + item}
+            names |= {item, title_subject(f.table_title) + item}
         if found.how == "prose":  # a prose figure is named by its subject and the heading it stands under
             names |= {norm(p) for p in re.split(r"\s*>\s*", f.table_title)}
     return {n for n in names if n}

@@ -31,7 +31,7 @@ from app.operands import OTHER_THAN, complement, difference, joined, operand, pa
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
-from app.targets import ASKS_TARGET, NAMES_INDICATOR, find_target, named_project, short_project_name
+from app.targets import NAMES_INDICATOR, find_target, named_project, short_project_name
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.numbers import MONEY, convert
@@ -123,8 +123,7 @@ class Asker:
         text = _without_scope(question, scope)
         if query.is_text:
             return self._text_answer(query, scope, text)
-        if ASKS_TARGET.search(text) and (targets := [t for d in scope.documents
-                                                     if (t := find_target(self.doc_facts(d), query, text))]):
+        if targets := [t for d in scope.documents if (t := find_target(self.doc_facts(d), query, text))]:
             return self._figure_answer(query, targets, scope)  # a project's indicator: its 绩效目标表 says it
         if NAMES_INDICATOR.search(text):  # "…项目的满意度指标": a project without a 绩效目标表 has none to give
             return refusal(question, "文件中没有列出这个项目的这项绩效指标（没有附它的绩效目标表，或表中没有这项指标）")

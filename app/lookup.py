@@ -203,10 +203,12 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
 
     sources = [w for w in _SOURCES if w in query.question]
 
+    def funds_titled(title: str) -> bool:  # "财政拨款安排的…": a table titled by the funds asked is that column
+        return bool(query.column and query.column in _SOURCES and query.column in title)
+
     def rank(title: str) -> tuple:
         kind = by_table[title][0].table_kind
-        has_col = any(_column_ok(f, query.column) for f in by_table[title]) or bool(
-            query.column and query.column in _SOURCES and query.column in title)
+        has_col = any(_column_ok(f, query.column) for f in by_table[title]) or funds_titled(title)
         # "财政拨款基本支出" is the 财政拨款 table's figure, not the all-sources 支出总表's
         missing = sum(1 for w in sources if w not in title and not any(w in f.column + f.row_label for f in by_table[title]))
         titled = norm(label) in norm(title)  # "会议费" in "“三公”经费、会议费、培训费支出预算表": that table's own item
@@ -224,8 +226,7 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
                 cells = [c for c in cells if has_stage(c, query.stage)] or cells
             if not cells:
                 continue
-            if query.column and query.column in _SOURCES and query.column in title and not any(
-                    _column_ok(c, query.column) for c in cells):
+            if funds_titled(title) and not any(_column_ok(c, query.column) for c in cells):
                 cells = [default_cell(cells, doc)]  # "财政拨款安排的…": the 财政拨款支出预算表's own figure
             elif query.column:
                 cells = [c for c in cells if _column_ok(c, query.column)]
@@ -252,25 +253,31 @@ def _titled_in(title: str, question: str) -> bool:
     return len(core) >= 4 and core in norm(question)
 
 
-def _titled_total(doc_facts: DocFacts, query: Frame) -> Fact | None:
+def _titled_total(doc_facts: DocFacts, query: Frame) -> Found | None:
     """The 合计 of the table titled by the asked column and every funding source asked (一般公共预算基本支出预算表),
     when the question names a source: the all-sources 支出总表's 基本支出 row is another, larger figure."""
     sources = [w for w in _SOURCES if w in query.question]
     if not sources or not query.column:
         return None
-    return next((f for f in doc_facts.facts if f.table_kind != PROSE and norm(f.row_label) in ("合计", "总计")
+    cell = next((f for f in doc_facts.facts if f.table_kind != PROSE and norm(f.row_label) in ("合计", "总计")
                  and query.column in f.table_title and all(w in f.table_title for w in sources)
                  and f.column.split(" / ")[-1] in ("合计", "金额", "小计", query.column)), None)
+    return _found(doc_facts.doc, [cell], "".join(sources) + query.column) if cell else None
 
 
 _TABLE_WORDS = re.compile(r"^20\d\d年度?|(预算|决算)?(明细)?表$")
+
+
+def title_subject(title: str) -> str:
+    """What a table's title says it is of, without year and 预算表 (2018年政府采购预算表 → 政府采购)."""
+    return _TABLE_WORDS.sub("", norm(title))
 
 
 def _table_named(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     """The 合计 row of a table whose subject the question names and no row does (政府采购 → 2018年政府采购预算表)."""
     asked = norm(text)
     for title in dict.fromkeys(f.table_title for f in doc_facts.facts if f.table_kind != PROSE):
-        core = _TABLE_WORDS.sub("", norm(title))
+        core = title_subject(title)
         if len(core) < 4 or core not in asked or _ASKING.sub("", re.sub(r"总额|总数|全部|所有", "", asked.replace(core, ""))):
             continue  # "财政拨款基本支出里人员经费": a row of the table is asked, not its total
         rows = [f for f in doc_facts.facts if f.table_title == title and norm(f.row_label) in ("合计", "总计")]
@@ -302,7 +309,7 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
             _column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
         # 决算 templates print 人员经费 / 公用经费 as rows ("人员经费合计"), not as columns
         if titled := _titled_total(doc_facts, query):  # "一般公共预算基本支出": its own table's 合计
-            return _found(doc, [titled], "".join(w for w in _SOURCES if w in query.question) + query.column)
+            return titled
         for label in (f"{query.column}合计", query.column):
             rows = doc_facts.by_label.get(norm(label))
             picked = pick(rows, replace(query, column=None), label, doc) if rows else None

@@ -166,13 +166,10 @@ def complement(facts: DocFacts, query: Frame, text: str) -> Found | None:
         return None
     rest = re.sub(r"(中|里|当中)?的?部分", "", text[: m.start()] + text[m.end():])
     funds = m.group(1)
-    whole_frame = replace(understand(rest), question=rest)
-    whole = find_amount(facts, replace(query, question=rest, column=whole_frame.column, terms=whole_frame.terms),
-                        rest)
+    # each side's own words are its question too: the whole must not read the 财政拨款 of "非财政拨款" as its funds
+    whole = find_amount(facts, replace(operand(query, rest), question=rest), rest)
     part_text = funds + rest
-    part_frame = understand(part_text)
-    part = find_amount(facts, replace(query, question=part_text, column=part_frame.column, terms=part_frame.terms),
-                       part_text)
+    part = find_amount(facts, replace(operand(query, part_text), question=part_text), part_text)
     if not whole or not part or whole.unit != part.unit or whole.facts[0].fact_id == part.facts[0].fact_id:
         return None
     if part.value > whole.value:

@@ -48,10 +48,13 @@ class Service:
         self._generation = self.facts_store.generation()
         self.repaired: list[Finding] = []  # what the last write repaired of an earlier crash
         self._conversations: dict[str, str] = {}
-        model = make_chat_model(self.settings.llm)
-        self.asker = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
-                           frame_model=model if self.settings.llm_frames else None)
+        self.asker = self._asker(make_chat_model(self.settings.llm))
         self._session_askers: dict[str, Asker] = {}  # chat sessions' own models (use_model)
+
+    def _asker(self, model: BaseChatModel | None) -> Asker:
+        """An asker over this service's stores, drafting with this chat model (None: offline)."""
+        return Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
+                     frame_model=model if self.settings.llm_frames else None)
 
     def has_model(self, key: str) -> bool:
         """Whether a session's model is registered under this key."""
@@ -60,8 +63,7 @@ class Service:
     def use_model(self, key: str, model: BaseChatModel | None) -> None:
         """Answer questions asked with ``model=key`` by this chat model (a chat session's own setting, held in
         memory only: its key never reaches the disk); the service's own model answers every other question."""
-        self._session_askers[key] = Asker(self.facts_store, lambda: self.vectors, model, self.settings.llm_timeout,
-                                          frame_model=model if self.settings.llm_frames else None)
+        self._session_askers[key] = self._asker(model)
         while len(self._session_askers) > MAX_SESSION_MODELS:
             self._session_askers.pop(next(iter(self._session_askers)))
 

@@ -31,8 +31,8 @@ def short_project_name(project: str) -> str:
 
 def named_project(projects: list[str], text: str) -> str | None:
     """The project the question names: of the short names found (nearly) whole, the longest stretch matched."""
-    scored = [(r * len(short_project_name(p)), p) for p in projects if len(short_project_name(p)) >= 2
-              for r in [fuzz.partial_ratio(short_project_name(p), text)] if r >= PROJECT_MATCH]
+    scored = [(r * len(short), p) for p in projects if len(short := short_project_name(p)) >= 2
+              for r in [fuzz.partial_ratio(short, text)] if r >= PROJECT_MATCH]
     return max(scored)[1] if scored else None
 
 

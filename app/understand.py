@@ -44,15 +44,16 @@ _MORE = re.compile(r"多多少|多了多少|高多少|多几|增加|增长|上�
 _LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
+_OFFICIAL = r"[局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席"  # a person by title
 _NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
-                          r"GDP|([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席|委员|个人|领导|干部|科员|职员|"
+                          rf"GDP|({_OFFICIAL}|委员|个人|领导|干部|科员|职员|"
                           r"(一|每)(名|位|个)[\u4e00-\u9fff]{1,4})[^。？?]{0,10}(工资|收入|薪|奖金)")
 # Questions no disclosure answers, whatever it prints: an opinion of the budget, where the money was spent abroad
 _NOT_STATED = ((re.compile(r"合理吗|是否合理|合不合理|偏高|偏低|过高|过低|太高|太低|高不高|多不多|浪费|值不值|应不应该|你觉得|你认为|评价一下"),
                 "预算公开文件只列出安排和原因，不评价是否合理、是否偏高；可以问具体数字或文件给出的原因"),
                (re.compile(r"(哪些|哪个|什么)(国家|城市)|(出国|出访|出境|出差|考察)[^。？?]{0,10}(去了?哪|哪些地区|目的地)"),
                 "预算公开文件不列出出访或出差的目的地"),
-               (re.compile(r"([局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席)[^。？?]{0,10}(年薪|工资|薪水|薪酬|奖金)"),
+               (re.compile(rf"({_OFFICIAL})[^。？?]{{0,10}}(年薪|工资|薪水|薪酬|奖金)"),
                 "预算公开文件不提供个人的工资收入"))
 
 

@@ -135,13 +135,16 @@ def prose_2018(service):
     return doc, stored.facts(doc), stored.context(doc)
 
 
-def _new_findings(prose_2018, pred, **changes):
+def _new_findings(prose_2018, pred, change=None, **changes):
+    """The findings a copy of the 2018 prose file adds, its prose facts that pred picks replaced (by change(f), or
+    with the changes given)."""
     import dataclasses
 
     from app.audit import audit_document
 
     doc, facts, context = prose_2018
-    changed = [dataclasses.replace(f, **changes) if "prose" in f.flags and pred(f) else f for f in facts]
+    change = change or (lambda f: dataclasses.replace(f, **changes))
+    changed = [change(f) if "prose" in f.flags and pred(f) else f for f in facts]
     assert changed != list(facts), "the perturbation must change a fact"
     before = {(f.rule, f.message) for f in audit_document(doc, facts, context)}
     return [f for f in audit_document(doc, changed, context) if (f.rule, f.message) not in before]
@@ -184,15 +187,13 @@ def test_a_prose_figure_that_its_tables_file_contradicts(prose_2018):
 def test_shares_on_the_wrong_base(prose_2018):
     # p14: 出国 106 (15.70%), 公车 156.60 (23.20%), 接待 412.50 (61.10%) of 三公 675.10; divide instead by
     # 三公 + 会议费 884.16 + 培训费 97.60 = 1,656.86
-    wrong = {Decimal("15.70"): Decimal("6.40"), Decimal("23.20"): Decimal("9.45"), Decimal("61.10"): Decimal("24.90")}
     import dataclasses
 
-    from app.audit import audit_document
-
-    doc, facts, context = prose_2018
-    changed = [dataclasses.replace(f, value=wrong[f.value], raw_text=f.raw_text.replace(str(f.value), str(wrong[f.value])))
-               if "prose" in f.flags and f.column == "占比" and f.value in wrong and f.page == 14 else f for f in facts]
-    (f,) = [f for f in audit_document(doc, changed, context) if f.rule == "prose_share_base"]
+    wrong = {Decimal("15.70"): Decimal("6.40"), Decimal("23.20"): Decimal("9.45"), Decimal("61.10"): Decimal("24.90")}
+    found = _new_findings(prose_2018, lambda f: f.column == "占比" and f.value in wrong and f.page == 14,
+                          change=lambda f: dataclasses.replace(f, value=wrong[f.value],
+                                                               raw_text=f.raw_text.replace(str(f.value), str(wrong[f.value]))))
+    (f,) = [f for f in found if f.rule == "prose_share_base"]
     assert f.expected == Decimal("675.10") and abs(f.actual - Decimal("1656.86")) < 2, f.message
 
 

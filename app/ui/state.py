@@ -34,7 +34,8 @@ def service_for(settings: Settings) -> tuple[Service, str]:
         return _open(offline.model_dump_json(), offline), f"大模型设置无法使用，已改用离线模式：{exc}"
 
 
-def _png(image) -> bytes | None:
+def png_bytes(image) -> bytes | None:
+    """A PIL image as PNG bytes (None stays None: no archived PDF)."""
     if image is None:
         return None
     out = io.BytesIO()
@@ -48,7 +49,7 @@ def source_png(_service: Service, key: str, doc_id: str, page: int, bbox: tuple[
     from app.answer import Citation
     from app.ui.sources import source_image
 
-    return _png(source_image(_service, Citation(doc_id, "", None, page, "", "", "", None, None, bbox)))
+    return png_bytes(source_image(_service, Citation(doc_id, "", None, page, "", "", "", None, None, bbox)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -56,7 +57,7 @@ def page_png(_service: Service, key: str, doc_id: str, page: int) -> bytes | Non
     """A whole page as PNG bytes, rendered once per page."""
     from app.ui.sources import page_image
 
-    return _png(page_image(_service, doc_id, page))
+    return png_bytes(page_image(_service, doc_id, page))
 
 
 @st.cache_data(show_spinner="正在核对勾稽关系…", max_entries=64)

@@ -3,12 +3,12 @@ with the original PDF to download."""
 
 from __future__ import annotations
 
-import io
-
 import streamlit as st
 
+from app.answer import cite_page
 from app.service import Service
 from app.ui.labels import doc_label
+from app.ui.state import png_bytes
 
 VIEW = "page_viewer"  # what the viewer shows: {"doc": doc_id, "page": n, "cited": n, "bbox": (…) | None}
 OPEN = "page_viewer_open"  # set by a 查看整页 button: the dialog opens on the run that follows
@@ -27,15 +27,6 @@ def viewer_if_asked(service: Service) -> None:
         show_viewer(service)
 
 
-def _png(service: Service, doc_id: str, page: int, bbox: tuple | None, resolution: int) -> bytes | None:
-    image = service.page_image(doc_id, page, None, bbox, resolution)
-    if image is None:
-        return None
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
 @st.dialog("整页查看", width="large")
 def show_viewer(service: Service) -> None:
     """The dialog: document and page, previous/next, zoom, the page image, and the original PDF."""
@@ -45,9 +36,7 @@ def show_viewer(service: Service) -> None:
         st.warning("这份文件已经删除，无法查看原页。")
         return
     page = view["page"]
-    printed = doc.page_label(page)
-    where = f"第{printed}页（PDF第{page}页）" if printed and printed != str(page) else f"第{page}页"
-    st.markdown(f"**{doc_label(doc)}** · {where} / 共{doc.pages}页")
+    st.markdown(f"**{doc_label(doc)}** · {cite_page(page, doc.page_label(page))} / 共{doc.pages}页")
     row = st.container(horizontal=True)
     if row.button("上一页", icon=":material/chevron_left:", disabled=page <= 1, key="viewer_prev"):
         view["page"] = page - 1
@@ -60,7 +49,8 @@ def show_viewer(service: Service) -> None:
         st.rerun(scope="fragment")
     zoom = row.segmented_control("缩放", list(ZOOMS), default="适合宽度", key="viewer_zoom", label_visibility="collapsed")
     box = view["bbox"] if page == view["cited"] else None
-    png = _png(service, doc.doc_id, page, tuple(box) if box else None, ZOOMS.get(zoom or "适合宽度", 110))
+    png = png_bytes(service.page_image(doc.doc_id, page, None, tuple(box) if box else None,
+                                       ZOOMS.get(zoom or "适合宽度", 110)))
     if png is None:
         st.info("没有保存这份文件的原件，无法显示页面。")
     else:
