@@ -230,11 +230,13 @@ def test_an_answer_and_the_conversation_download(page, tmp_path) -> None:
         answer.get_by_role("button", name="导出本条").click()
     markdown = Path(one.value.path()).read_text(encoding="utf-8")
     assert "已核验" in markdown and "1.00万元" in markdown and "第18页" in markdown
+    _settle(page)  # each download starts from a page at rest
     with page.expect_download() as sheet:
         page.get_by_role("button", name="导出对话 Excel").click()
     workbook = openpyxl.load_workbook(io.BytesIO(Path(sheet.value.path()).read_bytes()))  # saved without .xlsx
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[1][0] == "公务接待费是多少" and rows[1][2] == "已核验" and rows[1][3] == "1.00"
+    _settle(page)
     with page.expect_download() as report:
         page.get_by_role("button", name="导出对话报告").click()
     assert "公务接待费是多少" in Path(report.value.path()).read_text(encoding="utf-8")

@@ -58,11 +58,11 @@ def _export_conversation(messages: Sequence[dict]) -> None:
     stamp = time.strftime("%Y%m%d-%H%M")
     row = st.container(horizontal=True)
     row.download_button(f"导出对话 Excel（{len(items)}条）", lambda: conversation_excel(items),
-                        file_name=f"问答记录-{stamp}.xlsx", icon=":material/download:", key="export_xlsx",
+                        file_name=f"问答记录-{stamp}.xlsx", icon=":material/download:", key="export_xlsx", on_click="ignore",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     row.download_button("导出对话报告（可打印 HTML）", lambda: conversation_html(items).encode("utf-8"),
                         file_name=f"问答记录-{stamp}.html", mime="text/html", icon=":material/print:",
-                        key="export_html")
+                        key="export_html", on_click="ignore")  # a download needs no rerun of the page
 
 
 def _welcome(loaded: bool) -> None:
@@ -120,7 +120,7 @@ def _assistant(side: Sidebar, message: dict, latest: bool) -> None:
         markdown = answer_markdown(Exchange(answer.question, answer))
         st.download_button("导出本条（Markdown，可粘贴到Word）", markdown.encode("utf-8"), file_name="答案.md",
                            mime="text/markdown", icon=":material/content_copy:", type="tertiary",
-                           key=f"export_{id(message)}_{i}")
+                           key=f"export_{id(message)}_{i}", on_click="ignore")
 
 
 def _stream(text: str) -> Iterator[str]:
