@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= .budgetqa
 SAMPLE := examples/xinzhou_commerce_2024_budget.pdf
 
-.PHONY: venv demo test eval-gate firstcontact browser lint bench clean
+.PHONY: venv demo test eval-gate firstcontact browser servers lint bench clean
 
 $(BIN)/budgetqa: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,17 @@ browser:
 		else echo "browser: chromium missing and not root; the browser test will skip"; fi; \
 	fi
 
-test: venv browser
+# The store suite also runs against a real PostgreSQL (a throwaway cluster the tests start on 127.0.0.1 from
+# Debian's server binaries) and a real `chroma run` (shipped with chromadb); installed when missing and root.
+servers:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null) \
+				|| echo "servers: could not install postgresql; the PostgreSQL tests will skip"; \
+		else echo "servers: postgresql missing and not root; the PostgreSQL tests will skip"; fi; \
+	fi
+
+test: venv browser servers
 	$(BIN)/ruff check app ingest store tests benchmarks
 	$(BIN)/pytest
 	$(MAKE) eval-gate

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.doctor import Backend, Finding
 from app.service import Service
 from app.settings import load_settings
 from store.errors import BudgetQAError
@@ -40,7 +41,7 @@ EXIT_BAD_INPUT = 2
 def _service(home: Path | None, create: bool = False, **overrides: object) -> Service:
     """The service over a data folder; only ingest may create one (a typo in --home is an error, not a new folder)."""
     settings = load_settings(home=home, **overrides)
-    if not create and not settings.db_path.is_file():
+    if not create and not settings.database_url and not settings.db_path.is_file():
         raise BudgetQAError(f"{settings.home}: no budgetqa data here; load PDFs first with "
                             f"`budgetqa ingest FILE.pdf --home {settings.home}`, or check --home / $BUDGETQA_HOME")
     return Service(settings)
@@ -368,31 +369,95 @@ def audit(
               f"{counts['warning']} warning")
 
 
+def _print_backends(stores: list[Backend]) -> None:
+    """The configured stores, one row each."""
+    table = _folding_table("存储", "位置", "状态", "说明")
+    for b in stores:
+        table.add_row({"facts": "事实表", "vectors": "向量索引"}[b.part], b.where, "正常" if b.ok else "需处理", b.detail)
+    out.print(table)
+
+
+def _print_findings(findings: list[Finding], repair: bool) -> None:
+    """What a crash left, and what repair did or would do."""
+    if not findings:
+        out.print("数据文件夹完好：没有未完成的写入、孤立的向量或残留文件。")
+        return
+    table = _folding_table("问题", "doc_id", "说明")
+    for f in findings:
+        table.add_row(f.what, f.doc_id[:12], f.detail)
+    out.print(table)
+    fixable = [f for f in findings if f.what != "missing_pdf"]
+    if fixable:
+        out.print(f"已修复 {len(fixable)} 项。" if repair else f"{len(fixable)} 项可以修复（上表说明修复会做什么）："
+                  "budgetqa doctor --repair")
+
+
 @app.command()
 def doctor(
     home: HomeOpt = None,
     repair: Annotated[bool, typer.Option("--repair", help="fix what is found (takes the data folder's write lock)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the data folder after a crash: half-written documents, orphan vectors, stray copies."""
+    """Check the stores (embedded or servers: reachable, migrated, same chunks) and repair what a crash left."""
     service = _service(home)
     findings = service.doctor(repair=repair)
+    stores = service.backends()
     service.close()
     if as_json:
-        print(json.dumps({"repaired": repair, "findings": [dataclasses.asdict(f) for f in findings]}, ensure_ascii=False))
-    elif not findings:
-        out.print("数据文件夹完好：没有未完成的写入、孤立的向量或残留文件。")
+        print(json.dumps({"repaired": repair, "findings": [dataclasses.asdict(f) for f in findings],
+                          "backends": [dataclasses.asdict(b) for b in stores]}, ensure_ascii=False))
     else:
-        table = _folding_table("问题", "doc_id", "说明")
-        for f in findings:
-            table.add_row(f.what, f.doc_id[:12], f.detail)
-        out.print(table)
-        fixable = [f for f in findings if f.what != "missing_pdf"]
-        if fixable:
-            out.print(f"已修复 {len(fixable)} 项。" if repair else f"{len(fixable)} 项可以修复（上表说明修复会做什么）："
-                      "budgetqa doctor --repair")
+        _print_backends(stores)
+        _print_findings(findings, repair)
     # exit 1 when something is (still) wrong, so scripts can tell
-    if any(f.what != "missing_pdf" for f in findings) and not repair:
+    if (any(f.what != "missing_pdf" for f in findings) and not repair) or not all(b.ok for b in stores):
+        raise typer.Exit(1)
+
+
+@app.command("migrate")
+def migrate_home(
+    to: Annotated[str, typer.Option("--to", help="the PostgreSQL database to copy into: postgresql://user:pw@host:port/db")],
+    chroma: Annotated[str | None, typer.Option("--chroma", help="the Chroma server for the vectors: http://host:port "
+                                               "(default: $BUDGETQA_CHROMA_URL, else the target home's folder)")] = None,
+    home: HomeOpt = None,
+    target_home: Annotated[Path | None, typer.Option("--target-home", help="the servers' local folder (PDF copies, "
+                                                     "write lock); default: the source --home")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy an embedded data folder into PostgreSQL (and a Chroma server), then check counts and sample answers."""
+    from app.migrate import migrate
+
+    if not to.startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter("give the target database as postgresql://user:password@host:port/db",
+                                 param_hint="--to")
+    embedded = load_settings(home=home).model_copy(update={"database_url": None, "chroma_url": None})
+    if not embedded.db_path.is_file():
+        raise BudgetQAError(f"{embedded.home}: no embedded budgetqa data here to migrate; check --home")
+    source = Service(embedded)  # the home's own files, whatever BUDGETQA_DATABASE_URL says
+    target = Service(load_settings(home=target_home or embedded.home, database_url=to, chroma_url=chroma))
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=as_json or not err.is_terminal)
+    with progress:
+        task = progress.add_task("migrate", total=None)
+        report = migrate(source, target, lambda name, n, total: progress.update(task, description=name,
+                                                                                   completed=n, total=total))
+    source.close()
+    target.close()
+    if as_json:
+        print(json.dumps({"ok": report.ok, "copied": report.documents, "skipped": report.skipped,
+                          "counts": {k: list(v) for k, v in report.counts.items()},
+                          "answers_compared": report.answers_compared,
+                          "answers_differing": report.answers_differing}, ensure_ascii=False))
+    else:
+        table = _folding_table("项目", "源", "目标")
+        for what, (a, b) in report.counts.items():
+            table.add_row(what, str(a), str(b))
+        out.print(table)
+        out.print(f"复制 {report.documents} 份文件，跳过已有 {report.skipped} 份；抽查 {report.answers_compared} 个问题，"
+                  f"{len(report.answers_differing)} 个答案不同。" + ("迁移已核对。" if report.ok else "迁移未通过核对。"))
+        for q in report.answers_differing:
+            err.print(f"[yellow]answer differs[/yellow] {q}", highlight=False, soft_wrap=True)
+    if not report.ok:
         raise typer.Exit(1)
 
 

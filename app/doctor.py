@@ -68,6 +68,37 @@ def check(facts: FactStore, vectors: VectorIndex, pdfs: Path, repair: bool) -> l
     return out
 
 
+@dataclass(frozen=True)
+class Backend:
+    """One configured store: where it is, whether it answers as this version needs, and what to do if not."""
+
+    part: str  # facts | vectors
+    where: str  # the SQLite file or PostgreSQL URL (no password); the Chroma folder or server URL
+    ok: bool
+    detail: str
+
+
+def backends(facts: FactStore, vectors: VectorIndex, schema_known: int) -> list[Backend]:
+    """The fact store and the vector index as configured: reachable, migrated, holding the same chunks."""
+    counts = facts.stats()
+    version = facts.schema_version()
+    migrated = version == schema_known
+    out = [Backend("facts", str(facts.path), migrated,
+                   f"schema {version}/{schema_known}, {counts['documents']} documents, {counts['facts']} facts, "
+                   f"{counts['chunks']} chunks" + ("" if migrated else ": reopen with this version to migrate"))]
+    try:
+        held = vectors.count()
+    except Exception as exc:  # a server gone away: say so, not a traceback
+        return [*out, Backend("vectors", str(getattr(vectors, "path", "")), False, f"unreachable: {exc}")]
+    embedder = getattr(getattr(vectors, "embedder", None), "name", "?")
+    same = held == counts["chunks"]
+    out.append(Backend("vectors", str(getattr(vectors, "path", "in memory")), same,
+                       f"{held} chunks embedded by {embedder}" + ("" if same else (
+                           f", the fact store has {counts['chunks']}: another embedder's index, or an unfinished "
+                           "write (`budgetqa doctor --repair`; or ingest again with --force)"))))
+    return out
+
+
 def copy_whole(source: Path, target: Path) -> None:
     """Copy a PDF into the archive whole or not at all (a .part file until it is complete); kept if there."""
     if target.exists():

@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 
 from app.answer import Answer, refusal
 from app.ask import Asker
-from app.doctor import Finding, check, copy_whole
+from app.doctor import Backend, Finding, backends, check, copy_whole
 from app.llm import make_chat_model
 from app.settings import Settings, load_settings
 from app.spelling import respelled
@@ -22,8 +22,7 @@ from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, parse_file, pdf_paths
 from store.embedders import make_embedder
 from store.errors import BudgetQAError
-from store.facts import FactStore
-from store.lock import writer_lock
+from store.facts import open_fact_store, schema_known
 from store.models import Document, Fact
 from store.vectors import ChromaIndex, VectorIndex
 
@@ -42,7 +41,7 @@ class Service:
     def __init__(self, settings: Settings | None = None, vectors: VectorIndex | None = None) -> None:
         self.settings = settings or load_settings()
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        self.facts_store = FactStore(self.settings.db_path)
+        self.facts_store = open_fact_store(self.settings.db_path, self.settings.database_url)
         self._vectors = vectors
         self._own_vectors = vectors is None  # opened here, so reopened here when another process writes
         self._generation = self.facts_store.generation()
@@ -71,7 +70,8 @@ class Service:
     def vectors(self) -> VectorIndex:
         """The vector index, opened on first use (Chroma start-up is not free)."""
         if self._vectors is None:
-            self._vectors = ChromaIndex(self.settings.vectors_path, make_embedder(self.settings.embedder))
+            self._vectors = ChromaIndex(self.settings.vectors_path, make_embedder(self.settings.embedder),
+                                        url=self.settings.chroma_url)
         return self._vectors
 
     def follow_writers(self) -> None:
@@ -120,7 +120,7 @@ class Service:
         def waiting(message: str) -> None:
             print(message, file=sys.stderr)
 
-        with writer_lock(self.settings.home, self.settings.lock_timeout, waiting):
+        with self.facts_store.writer_lock(self.settings.lock_timeout, waiting):
             if self.facts_store.pending():  # a writer before this one stopped half-way
                 self.repaired = self._repair()
             try:
@@ -132,8 +132,12 @@ class Service:
         """What a crashed writer left inconsistent across the stores; with repair, fixed (under the lock)."""
         if not repair:
             return check(self.facts_store, self.vectors, self.settings.pdfs_path, repair=False)
-        with writer_lock(self.settings.home, self.settings.lock_timeout):
+        with self.facts_store.writer_lock(self.settings.lock_timeout):
             return self._repair()
+
+    def backends(self) -> list[Backend]:
+        """The configured stores (embedded or servers): where they are, and whether they are ready."""
+        return backends(self.facts_store, self.vectors, schema_known(self.facts_store))
 
     def _repair(self) -> list[Finding]:
         found = check(self.facts_store, self.vectors, self.settings.pdfs_path, repair=True)

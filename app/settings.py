@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     parse_seconds: float = Field(600.0, gt=0, description="wall-clock seconds one PDF may take to read")
     parse_max_pages: int = Field(1000, ge=1, description="pages a PDF may have")
     max_upload_mb: int = Field(200, ge=1, description="largest PDF the chat accepts for upload, in MB")
+    # Servers, for a province's documents and many readers; unset (the default), everything is embedded in home.
+    database_url: str | None = Field(None, description="postgresql://user:password@host:port/db for the fact store")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server (`chroma run`) for vectors")
 
     @property
     def db_path(self) -> Path:

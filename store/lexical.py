@@ -7,7 +7,7 @@ import logging
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import jieba
@@ -110,29 +110,34 @@ def document_frequency(conn: sqlite3.Connection, column: str, term: str) -> int:
     return int(row[0]) if row else 0
 
 
+DfLookup = Callable[[str, str], int]  # (column 'tokens' | 'chars', term) → how many chunks hold it
+
+
 @dataclass
 class IndexStats:
     """What query planning knows about the index: its size and the term frequencies looked up so far."""
 
     total_chunks: int
+    lookup: DfLookup  # the backend's document frequency (FTS5 vocabulary, or PostgreSQL's postings)
     # fts5vocab counts a term's documents by walking its posting list (~1 ms for a term in
     # 15k chunks), so frequencies are cached; the owner drops this object when the index changes.
     dfs: dict[tuple[str, str], int] = field(default_factory=dict)
+    total_tokens: int = 0  # tokens of every column of every chunk (BM25's average length), where the backend needs it
 
-    def df(self, conn: sqlite3.Connection, column: str, term: str) -> int:
+    def df(self, column: str, term: str) -> int:
         """Document frequency of term in column, looked up once."""
         key = (column, term)
         if key not in self.dfs:
-            self.dfs[key] = document_frequency(conn, column, term)
+            self.dfs[key] = self.lookup(column, term)
         return self.dfs[key]
 
 
-def plan_query(conn: sqlite3.Connection, query: str, stats: IndexStats) -> tuple[list[str], list[str]]:
+def plan_query(query: str, stats: IndexStats) -> tuple[list[str], list[str]]:
     """The (words, characters) to search: unknown words backed off to characters, rare-enough terms kept."""
     words: dict[str, int] = {}
     chars: dict[str, int] = {}
     for word in query_terms(query):
-        df = stats.df(conn, "tokens", word)
+        df = stats.df("tokens", word)
         if df:
             words[word] = df
             continue
@@ -140,7 +145,7 @@ def plan_query(conn: sqlite3.Connection, query: str, stats: IndexStats) -> tuple
         # cutting the question differently from the text): fall back to its characters.
         for ch in cjk_chars(word):
             if ch not in STOPWORDS and ch not in chars:
-                chars[ch] = stats.df(conn, "chars", ch)
+                chars[ch] = stats.df("chars", ch)
     chars = {c: df for c, df in chars.items() if df}
     if stats.total_chunks < MIN_CHUNKS_FOR_PRUNING:
         return list(words), list(chars)
@@ -175,7 +180,7 @@ def search(
     """Best k (chunk rowid, score) for query, higher score better; [] if nothing to search."""
     if k <= 0 or (doc_ids is not None and not doc_ids):
         return []
-    words, chars = plan_query(conn, query, stats)
+    words, chars = plan_query(query, stats)
     if not words and not chars:
         return []
     keys = None if doc_ids is None else sorted({doc_key(d) for d in doc_ids})

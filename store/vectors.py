@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -157,16 +158,23 @@ class InMemoryIndex:
 class ChromaIndex:
     """Chunks in a persistent Chroma collection, embedded by us (never by Chroma's default model)."""
 
-    def __init__(self, path: Path, embedder: Embedder, collection: str = "chunks") -> None:
+    def __init__(self, path: Path, embedder: Embedder, collection: str = "chunks", url: str | None = None) -> None:
         import chromadb
         from chromadb.config import Settings
 
-        self.path = Path(path)
+        # With a url, a Chroma server (`chroma run`) holds the collection and path only names it in messages.
+        self.path = url or Path(path)
         self.embedder = embedder
         self.name = collection_name(collection, embedder.name)
+        settings = Settings(anonymized_telemetry=False)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(self.path), settings=Settings(anonymized_telemetry=False))
+            if url:
+                parts = urlsplit(url)
+                self._client = chromadb.HttpClient(host=parts.hostname or "localhost", port=parts.port or 8000,
+                                                   ssl=parts.scheme == "https", settings=settings)
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
             # embedding_function=None: Chroma's default would fetch an ONNX model at run time.
             self._col = self._client.get_or_create_collection(
                 self.name,
@@ -178,8 +186,9 @@ class ChromaIndex:
         # chromadb raises many unrelated types here; people get one message that names the fix.
         except Exception as exc:
             raise StoreError(
-                f"{self.path}: cannot open vector index {self.name}: {exc}; "
-                "check the folder is writable and not in use, or delete it to rebuild"
+                f"{self.path}: cannot open vector index {self.name}: {exc}; " + (
+                    "check BUDGETQA_CHROMA_URL and that `chroma run` is serving there" if url else
+                    "check the folder is writable and not in use, or delete it to rebuild")
             ) from exc
 
     def add(self, chunks: Sequence[Chunk]) -> None:

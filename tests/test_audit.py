@@ -13,7 +13,7 @@ from decimal import Decimal as D
 import pytest
 
 from app.audit import RULES_PATH, SEVERITIES, Finding, audit, audit_document
-from store.facts import FactStore
+from store.facts import SQLiteFactStore
 from store.models import TABLE_KINDS, Fact
 from tests.conftest import parsed, shared_sample
 
@@ -207,7 +207,7 @@ def test_to_json_is_the_contract(xz):
 
 
 def test_audit_over_the_store(tmp_path, xinzhou, xz):
-    with FactStore(tmp_path / "facts.db") as store:
+    with SQLiteFactStore(tmp_path / "facts.db") as store:
         store.add_document(xinzhou.document, xinzhou.facts, ())
         assert audit(store) == xz
         assert audit(store, xinzhou.document.doc_id) == xz

@@ -92,10 +92,10 @@ def test_variants_are_distinct_documents_with_valid_facts_and_chunks():
 def test_variants_go_into_the_real_stores(tmp_path):
     from ingest.pipeline import store_parsed
     from store.embedders import NgramEmbedder
-    from store.facts import FactStore
+    from store.facts import SQLiteFactStore
     from store.vectors import InMemoryIndex
 
-    store, vectors = FactStore(tmp_path / "facts.db"), InMemoryIndex(NgramEmbedder(dim=64))
+    store, vectors = SQLiteFactStore(tmp_path / "facts.db"), InMemoryIndex(NgramEmbedder(dim=64))
     for p in [base_doc(), *variants(base_doc(), 5)]:
         store_parsed(p, store, vectors)
     assert store.stats() == {"documents": 6, "facts": 18, "chunks": 18} and vectors.count() == 18

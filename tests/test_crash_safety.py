@@ -27,11 +27,11 @@ from pathlib import Path
 from app.service import Service
 from app.settings import load_settings
 import ingest.pipeline as pipeline
-from store.facts import FactStore
+from store.facts import SQLiteFactStore
 
 point = sys.argv[2]
 if point == "before_commit":  # vectors written, SQLite not yet
-    FactStore.add_document = lambda *a, **k: os._exit(9)
+    SQLiteFactStore.add_document = lambda *a, **k: os._exit(9)
 elif point == "before_archive":  # SQLite committed, PDF not yet copied
     Service._archive = lambda *a, **k: os._exit(9)
 service = Service(load_settings(home=sys.argv[1], sandbox=False))

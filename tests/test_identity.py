@@ -93,13 +93,13 @@ def test_identity_of_every_sample(name, unit, year, kind, scope):
 
 
 def test_the_prose_and_tables_files_of_a_disclosure_share_its_id(tmp_path):
-    from store.facts import FactStore
+    from store.facts import SQLiteFactStore
     from store.models import Document
 
     prose = Document("a" * 64, "江苏省政协办公厅2019年度部门预算.pdf", "江苏省政协办公厅", 2019, "预算", "部门", 18)
     tables = dataclasses.replace(prose, doc_id="b" * 64, file_name="江苏省政协办公厅2019年预算公开表.pdf", pages=12)
     other_year = dataclasses.replace(prose, doc_id="c" * 64, year=2018)
-    with FactStore(tmp_path / "facts.db") as store:
+    with SQLiteFactStore(tmp_path / "facts.db") as store:
         for d in (prose, tables, other_year):
             store.add_document(d, [], [])
         ids = {d.file_name + str(d.year): d.disclosure_id for d in store.documents()}

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from store import db, lexical
+from store import db, lexical, postgres
 from store.errors import StoreError
-from store.facts import FactStore
+from store.facts import FactStore, SQLiteFactStore
 from store.models import Chunk, Document, Fact
+from store.postgres import PostgresFactStore
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,10 +105,15 @@ def sample(doc_id: str = "doc-a", unit: str = "忻州市商务局") -> tuple[Doc
     return make_doc(doc_id, unit), facts, chunks
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[FactStore]:
-    with FactStore(tmp_path / "home" / "facts.sqlite") as s:
-        yield s
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FactStore]:
+    """Each store test runs on both backends: the SQLite file and a PostgreSQL database."""
+    if request.param == "sqlite":
+        with SQLiteFactStore(tmp_path / "home" / "facts.sqlite") as s:
+            yield s
+    else:
+        with PostgresFactStore(request.getfixturevalue("postgres_url")) as s:
+            yield s
 
 
 # -- opening, migrations, settings ------------------------------------------------------------
@@ -115,7 +121,7 @@ def store(tmp_path: Path) -> Iterator[FactStore]:
 
 def test_creates_parent_folders_and_applies_every_migration(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "facts.sqlite"
-    with FactStore(path) as s:
+    with SQLiteFactStore(path) as s:
         assert path.exists()
         assert s.schema_version() == len(db.MIGRATIONS)
         assert db.applied_migrations(s.conn) == [m.__name__ for m in db.MIGRATIONS]
@@ -125,10 +131,10 @@ def test_creates_parent_folders_and_applies_every_migration(tmp_path: Path) -> N
 
 def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "facts.sqlite"
-    with FactStore(path) as s:
+    with SQLiteFactStore(path) as s:
         s.add_document(*sample())
         s.set_setting("index_hash", "abc123")
-    with FactStore(path) as s:
+    with SQLiteFactStore(path) as s:
         assert db.migrate(s.conn) == []
         assert s.get_setting("index_hash") == "abc123"
         assert s.stats() == {"documents": 1, "facts": 3, "chunks": 3}
@@ -136,20 +142,20 @@ def test_reopening_applies_nothing_and_keeps_data(tmp_path: Path) -> None:
 
 def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "facts.sqlite"
-    FactStore(path).close()
+    SQLiteFactStore(path).close()
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO _migrations VALUES ('m999_future', 'now')")
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="m999_future"):
-        FactStore(path)
+        SQLiteFactStore(path)
 
 
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "facts.sqlite"
     path.write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(StoreError, match="facts.sqlite"):
-        FactStore(path)
+        SQLiteFactStore(path)
 
 
 def test_settings_default_replace_and_persist(store: FactStore) -> None:
@@ -161,7 +167,7 @@ def test_settings_default_replace_and_persist(store: FactStore) -> None:
 
 
 def test_closed_store_raises_store_error(tmp_path: Path) -> None:
-    s = FactStore(tmp_path / "facts.sqlite")
+    s = SQLiteFactStore(tmp_path / "facts.sqlite")
     s.close()
     s.close()  # closing twice is harmless
     with pytest.raises(StoreError, match="closed"):
@@ -198,8 +204,8 @@ def test_fact_round_trip_is_exact(store: FactStore) -> None:
     assert by_id["doc-a:f3"].flags == ("blank", "code_misprint")
     assert by_id["doc-a:f1"].bbox == (56.5, 100.25, 120.0, 112.75)
     assert by_id["doc-a:f2"].bbox is None
-    types = {r[0] for r in store.conn.execute("SELECT typeof(value) FROM facts")}
-    assert types == {"text"}
+    typeof = "typeof(value)" if isinstance(store, SQLiteFactStore) else "pg_typeof(value)::text"
+    assert {r[0] for r in store.conn.execute(f"SELECT {typeof} FROM facts")} == {"text"}
 
 
 @pytest.mark.parametrize("value", ["0", "0.00", "-3.50", "123456789012345678.123456789", "1E+3"])
@@ -258,7 +264,10 @@ def test_stats_counts_rows(store: FactStore) -> None:
 
 
 def fts_rows(store: FactStore) -> int:
-    return int(store.conn.execute("SELECT count(*) FROM chunk_fts").fetchone()[0])
+    """Chunks the lexical index holds rows for."""
+    sql = ("SELECT count(*) FROM chunk_fts" if isinstance(store, SQLiteFactStore)
+           else "SELECT count(DISTINCT chunk_id) FROM chunk_terms")
+    return int(store.conn.execute(sql).fetchone()[0])
 
 
 def test_re_adding_a_document_replaces_it(store: FactStore) -> None:
@@ -306,16 +315,18 @@ def test_failure_while_indexing_leaves_the_previous_state(store: FactStore, monk
     before = sample()
     store.add_document(*before)
 
-    def explode(conn: sqlite3.Connection, rows: object) -> None:
+    def explode(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(lexical, "add_rows", explode)
+    # The last step of each backend's write: the FTS5 rows, or PostgreSQL's postings.
+    target = (lexical, "add_rows") if isinstance(store, SQLiteFactStore) else (postgres, "_counts")
+    monkeypatch.setattr(*target, explode)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.add_document(*sample())
     monkeypatch.undo()
     assert_unchanged(store, before)
     with pytest.raises(RuntimeError):
-        monkeypatch.setattr(lexical, "add_rows", explode)
+        monkeypatch.setattr(*target, explode)
         store.add_document(*sample("doc-new"))
     assert not store.has_document("doc-new")
 
@@ -409,16 +420,16 @@ def test_very_common_terms_are_pruned_once_the_store_is_large(store: FactStore) 
     chunks = [make_chunk("doc-a", n, f"项目{n} 合计 {n}.00") for n in range(lexical.MIN_CHUNKS_FOR_PRUNING)]
     chunks.append(make_chunk("doc-a", 999, "公务接待费 合计 1.00"))
     store.add_document(doc, [], chunks)
-    words, chars = lexical.plan_query(store.conn, "公务接待费合计", store._index_stats())
+    words, chars = lexical.plan_query("公务接待费合计", store._index_stats())
     assert "合计" not in words and "公务" in words
     # Alone, a common term is kept rather than finding nothing.
-    assert lexical.plan_query(store.conn, "合计", store._index_stats()) == (["合计"], [])
+    assert lexical.plan_query("合计", store._index_stats()) == (["合计"], [])
     assert store.search_chunks("公务接待费合计")[0][0].chunk_id == "doc-a:c999"
 
 
 def test_another_connection_sees_writes_and_fresh_counts(tmp_path: Path) -> None:
     path = tmp_path / "facts.sqlite"
-    with FactStore(path) as reader, FactStore(path) as writer:
+    with SQLiteFactStore(path) as reader, SQLiteFactStore(path) as writer:
         assert reader.search_chunks("公务接待费") == []
         writer.add_document(*sample())
         assert reader._index_stats().total_chunks == 3
@@ -432,9 +443,9 @@ def test_jieba_prints_nothing() -> None:
 
 
 def test_review_marks_are_kept_replaced_and_cleared(tmp_path):
-    from store.facts import FactStore
+    from store.facts import SQLiteFactStore
 
-    with FactStore(tmp_path / "facts.sqlite") as store:
+    with SQLiteFactStore(tmp_path / "facts.sqlite") as store:
         store.set_review("k1", "doc", "确认", "  印刷错误 ")
         store.set_review("k1", "doc", "忽略", "是取整")
         (review,) = store.reviews("doc").values()

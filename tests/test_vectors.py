@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -203,11 +204,14 @@ def test_openai_embedder_error_names_server_and_model() -> None:
 # --- the index contract, for every implementation ------------------------------------------
 
 
-@pytest.fixture(params=["memory", "chroma"])
+@pytest.fixture(params=["memory", "chroma", "chroma-server"])
 def index(request: pytest.FixtureRequest, tmp_path: Path) -> VectorIndex:
     emb = NgramEmbedder()
     if request.param == "memory":
         return InMemoryIndex(emb)
+    if request.param == "chroma-server":  # a collection of its own on the run's `chroma run`
+        name = "t" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+        return ChromaIndex(tmp_path, emb, collection=name, url=request.getfixturevalue("chroma_url"))
     return ChromaIndex(tmp_path / "vectors", emb)
 
 
