@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from app import align
 from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
-from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name
+from app.compose import citation, figure_sentence, fmt, page_text, passage_citation, scope_name
 from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
@@ -28,6 +28,7 @@ from app.lookup import (
 )
 from app.mentions import equal_figures
 from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
+from app.ranking import rank, ranked_sentence
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
@@ -121,6 +122,8 @@ class Asker:
         if query.audit:
             return self._audit_answer(question, scope)
         text = _without_scope(question, scope)
+        if query.ranking and (ranked := self._ranking_answer(query, scope, text)):
+            return ranked
         if query.is_text:
             return self._text_answer(query, scope, text)
         if targets := [t for d in scope.documents if (t := find_target(self.doc_facts(d), query, text))]:
@@ -209,6 +212,24 @@ class Asker:
         both = "部门" in query.question and "单位" in query.question
         chosen = raw if query.intent == "compare" and both and len(unique) < 2 <= len(raw) else unique
         return sorted(chosen, key=lambda f: _mentioned_at(query, f.doc))
+
+    def _ranking_answer(self, query: Frame, scope: Scope, text: str) -> Answer | None:
+        """Rows of one table in the order asked (哪项最多, 排前三, 排第几, 超过…的有哪些); None if no table has them."""
+        for doc in sorted(scope.documents, key=lambda d: d.table_count == 0):  # a disclosure's tables file first
+            facts = self.doc_facts(doc)
+            ranked = rank(facts, query, text)
+            if ranked is None:
+                continue
+            first = ranked.rows[0]
+            sentence, value, unit = ranked_sentence(ranked, query, f"{page_text(first.page, doc)}《{first.table_title}》",
+                                                    scope_name(doc))
+            shown = ranked.picked or ranked.rows[:1]
+            numbers = verify(sentence, Evidence([facts], (), list(shown), [f.row_label for f in shown]))
+            status = "verified" if all(n.supported for n in numbers) else "unverified"
+            cited = list(dict.fromkeys((*shown, *ranked.rows)))
+            return Answer(query.question, status, sentence, value, unit or None, numbers,
+                          tuple(citation(f, doc) for f in cited))
+        return None
 
     def _project_named(self, scope: Scope, text: str) -> str | None:
         """The short name of a project the question names (a row of a 项目支出表 or a 绩效目标表's project)."""

@@ -8,6 +8,7 @@ propose one (`app.frame_llm`), checked against the question before it is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 TEXT_INTENTS = ("who", "definition", "reason", "duty", "listing")
 # The words a figure's column header carries when it is of a stage (决算 tables print 年初预算数 /
@@ -42,6 +43,11 @@ class Frame:
     audit: bool = False  # 有没有不一致: the consistency audit, told in sentences
     never_given: bool = False  # 人均, 执行进度, a person's pay: figures a disclosure never prints
     not_stated: str | None = None  # why no disclosure answers it at all (an opinion, travel destinations)
+    # Rows of a table in order (app.ranking): "top" (哪项最多, 排前三), "position" (排第几), "over" (超过100万元的有哪些)
+    ranking: str | None = None
+    top_n: int = 1  # 前三 → 3
+    level: str | None = None  # 类 / 款 / 项: the classification level whose rows are compared
+    threshold: tuple[Decimal, str] | None = None  # the line of "over" (100, 万元), below it with extreme "min"
     source: str = "rules"  # "rules", or "llm" when a model's frame passed the checks
 
     @property

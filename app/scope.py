@@ -17,7 +17,8 @@ _PLACE = re.compile(r"^(.{1,8}?(省|自治区|市|自治州|盟|地区))?(.{1,8}
 # Unit-like phrases in a question, to notice a unit that is not loaded.
 _UNITLIKE = re.compile(
     r"([\u4e00-\u9fff]{1,8}(省|市|区|县|州))?[\u4e00-\u9fff]{0,10}?"
-    r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委员会|管理局|局|委|厅|办公室|中心|医院|学校|"
+    # a party committee's department (区委组织部, 区委社会工作部) is its own body, not the committee (区委)
+    r"(财政局|商务局|教育局|公安局|卫健委|卫生健康委员会|人民政府办公室|政府办|委[\u4e00-\u9fff]{1,5}?部(?!门|分)|委员会|管理局|局|委|厅|办公室|中心|医院|学校|"
     r"街道办事处|街道|镇|乡|人大办公厅|人大常委会|政协办公厅|政协|法院|检察院)"
 )
 # Bodies whose name alone is a unit (万里街道, 长征镇, 省法院): three characters are enough to be a stranger.

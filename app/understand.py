@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from app.frame import Frame
 from app.lexicon import get_lexicon
@@ -62,6 +63,40 @@ _COUNT_NOUN = re.compile(r"(个|项目|机构|科室|车辆|单位|处室|人)�
 _CHANGE_WORDS = re.compile(r"增长|增加|减少|下降|降低|上升|增减|变化|变动|涨|降|跌|比上年|比去年|同比")
 
 
+# Questions about the order of a table's rows (app.ranking), not about the years or units compared ("哪年最高").
+_WHICH_ROW = re.compile(r"哪(?:一|几)?(?:个|项|类|款|些|种|块|部分|方面)|什么(?:科目|项目|支出)|有哪些|是哪")
+# (nor about bodies and people: no budget table has a row per 科室, committee or person, so none is ranked)
+_NOT_ROWS = re.compile(r"哪(?:一)?年|哪个年度|哪家|哪(?:一|几)?(?:个|些|位|名)?(?:单位|部门|科室|处室|内设机构|机构|委员会|专委会|"
+                       r"街道|镇|区|县|市|学校|医院|人|同志|领导|干部)")
+_TOP_N = re.compile(r"前([一二两三四五六七八九十]|\d{1,2})(?:位|名|项|个|大)?|"
+                    r"最(?:大|多|高|小|少|低)的([两三四五六七八九十]|\d{1,2})(?:项|个|类|款|位)")
+_POSITION = re.compile(r"排(?:在|名)?第几|第几(?:位|名|大)|排名(?:多少|第几)")
+_OVER = re.compile(r"(?P<dir>超过|高于|大于|多于|不低于|不少于|低于|少于|不足)\s*(?P<num>[\d,]+(?:\.\d+)?)\s*(?P<unit>万元|元|亿元)")
+_LEVEL = re.compile(r"([类款项])级|按(?:功能分类的?)?([类款项])(?:来|看|分|[)）])")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _ranking(question: str) -> tuple[str | None, int, str | None, tuple[Decimal, str] | None]:
+    """(how rows are ranked, how many, the level, the line) when the question asks about the order of rows."""
+    level_m = _LEVEL.search(question)
+    level = next((g for g in level_m.groups() if g), None) if level_m else None
+    if _NOT_ROWS.search(question):
+        return None, 1, None, None
+    if _POSITION.search(question):
+        return "position", 1, level, None
+    if not _WHICH_ROW.search(question) and not _TOP_N.search(question):
+        return None, 1, None, None
+    if over := _OVER.search(question):
+        line = Decimal(over.group("num").replace(",", ""))
+        return "over", 1, level, (line, over.group("unit"))
+    if top := _TOP_N.search(question):
+        n = top.group(1) or top.group(2)
+        return "top", int(n) if n.isdigit() else _CN_DIGITS[n], level, None
+    if _EXTREME.search(question):
+        return "top", 1, level, None
+    return None, 1, None, None
+
+
 def intent_of(question: str) -> str:
     """The answer shape a question asks for: a figure (amount, share, change …) or prose (definition …)."""
     if _WHO.search(question):
@@ -85,7 +120,7 @@ def intent_of(question: str) -> str:
         return "amount"  # "2080504未归口管理的行政单位离退休是多少": a figure, though 管理 reads like a duty
     if _MONEY_FOR.search(question) and not re.search(r"哪些|什么", question):
         return "amount"  # "有搞基建的钱吗": whether there is money for it is its figure (or "not listed")
-    if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question):
+    if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question) and not _extreme(question):
         return "listing"  # 哪个单位, 单独编预算吗: asked in words, answered from prose
     return _SHAPES.get(intent, intent)
 
@@ -96,6 +131,9 @@ def understand(question: str) -> Frame:
     q = question.strip()
     want = _WANT_UNIT.search(q)
     codes = tuple(re.sub(r"\s", "", m.group(1)) for m in _CODE.finditer(q) if not _is_year_like(m.group(1)))
+    ranking, top_n, level, threshold = _ranking(q)
+    if threshold:  # "超过100万元": the line is no code
+        codes = tuple(c for c in codes if Decimal(c) != threshold[0])
     return Frame(
         question=q,
         intent=intent_of(q),
@@ -112,7 +150,7 @@ def understand(question: str) -> Frame:
         comparing=bool(_COMPARING.search(q)),
         every_year=bool(_EVERY_YEAR.search(q)),
         base_year=next((int(y) for m in _BASE_YEAR.finditer(q) for y in m.groups() if y), None),
-        extreme=_extreme(q),
+        extreme=_extreme(q) or ("min" if threshold and re.search(r"低于|少于|不足", q) else None),
         kind="决算" if "决算" in q else None,
         doc_scope=_doc_scope(q),
         difference=bool(_DIFFERENCE.search(q)),
@@ -121,6 +159,10 @@ def understand(question: str) -> Frame:
         audit=bool(_AUDIT.search(q)),
         never_given=bool(_NEVER_GIVEN.search(q)),
         not_stated=next((why for words, why in _NOT_STATED if words.search(q)), None),
+        ranking=ranking,
+        top_n=top_n,
+        level=level,
+        threshold=threshold,
     )
 
 
@@ -136,9 +178,13 @@ def _years(question: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(y for _, y in sorted(found, key=lambda p: p[0])))
 
 
+# "哪家预算多", "哪个单位花得少": of two or more bodies, the larger (smaller) one is asked, without 最
+_WHICH_MORE = re.compile(r"哪(?:一)?(?:家|个单位|个部门|年)[^，。？?]{0,10}?(?:(?P<max>多|高|大)|(?P<min>少|低|小))(?![少多])")
+
+
 def _extreme(question: str) -> str | None:
-    """max or min when the question asks which figure is the highest or lowest (哪年最高, 哪个最少)."""
-    m = _EXTREME.search(question)
+    """max or min when the question asks which figure is the highest or lowest (哪年最高, 哪个最少, 哪家多)."""
+    m = _EXTREME.search(question) or (None if _DIFFERENCE.search(question) else _WHICH_MORE.search(question))
     if not m:
         return None
     return "max" if m.group("max") else "min"
