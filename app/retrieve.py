@@ -29,6 +29,19 @@ DEFINES_BONUS = 0.015  # "人员经费主要包括…", "项目支出：是指�
 GLOSSARY = "名词解释"
 
 
+SCOPED_CHUNKS = 5000  # a scope this small is ranked among its own chunks, fetched by id: no metadata filter
+
+
+def _vector_search(text: str, store: FactStore, vectors: VectorIndex, doc_ids: Sequence[str],
+                   k: int) -> list[tuple[str, float]]:
+    """Vector hits within doc_ids: the fact store names the scope's chunks first (Chroma's where filter costs
+    hundreds of ms at 500k chunks), a large scope falls back to the filtered index search."""
+    ids = store.chunk_ids(list(doc_ids))
+    if len(ids) <= SCOPED_CHUNKS:
+        return vectors.query(text, k=k, ids=ids)
+    return vectors.query(text, k=k, doc_ids=list(doc_ids))
+
+
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
            k: int = 8, kinds: Sequence[str] | None = None, terms: Sequence[str] = (),
            prefer_section: str | None = None, extra: Sequence[Chunk] = (),
@@ -38,7 +51,7 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
     for pool in (k * 5, k * POOL_WIDENING):
         # table rows outnumber prose many times over: when only prose is wanted, look further down the lists
         lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
-        vector = [cid for cid, _ in vectors.query(text, k=pool, doc_ids=list(doc_ids))] if vectors else []
+        vector = [cid for cid, _ in _vector_search(text, store, vectors, doc_ids, pool)] if vectors else []
         fused = dict(rrf([lexical, vector]))
         chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
         if not kinds or sum(c.kind in kinds for c in chunks.values()) >= k:

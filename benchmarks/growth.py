@@ -15,7 +15,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.fixtures import XINZHOU, variants
@@ -61,11 +63,37 @@ QUESTIONS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def store_bytes(home: Path) -> dict[str, int]:
-    """Bytes of facts.db (with its WAL) and of the vectors folder."""
-    db = sum(p.stat().st_size for p in home.glob("facts.db*") if p.is_file())
-    vectors = sum(p.stat().st_size for p in (home / "vectors").rglob("*") if p.is_file())
+def store_bytes(home: Path, servers: Servers | None = None) -> dict[str, int]:
+    """Bytes of the fact store (facts.db with its WAL, or the PostgreSQL database) and of the vectors folder."""
+    if servers is None:
+        db = sum(p.stat().st_size for p in home.glob("facts.db*") if p.is_file())
+        folder = home / "vectors"
+    else:
+        import psycopg
+
+        with psycopg.connect(servers.database_url) as conn:
+            db = int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+        folder = servers.chroma_dir
+    vectors = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return {"db": db, "vectors": vectors}
+
+
+@dataclass
+class Servers:
+    """A PostgreSQL database and a Chroma server the benchmark started (tests/servers.py), for the server backend."""
+
+    database_url: str
+    chroma_url: str
+    chroma_dir: Path
+
+
+def settings(home: Path, embedder: str, servers: Servers | None):
+    """The service settings of one step: embedded in home, or on the servers."""
+    from app.settings import Settings
+
+    if servers is None:
+        return Settings(home=home, embedder=embedder)
+    return Settings(home=home, embedder=embedder, database_url=servers.database_url, chroma_url=servers.chroma_url)
 
 
 def ask_all(service, questions: Sequence[tuple[str, str, str | None]]) -> list[dict]:
@@ -79,13 +107,12 @@ def ask_all(service, questions: Sequence[tuple[str, str, str | None]]) -> list[d
     return out
 
 
-def measure(home: Path, embedder: str) -> dict:
+def measure(home: Path, embedder: str, servers: Servers | None = None) -> dict:
     """Reopen the home and ask the questions cold, then warm."""
     from app.service import Service
-    from app.settings import Settings
 
     started = time.perf_counter()
-    service = Service(Settings(home=home, embedder=embedder))
+    service = Service(settings(home, embedder, servers))
     _ = service.vectors
     open_s = time.perf_counter() - started
     cold = ask_all(service, QUESTIONS)
@@ -97,10 +124,9 @@ def measure(home: Path, embedder: str) -> dict:
 
 
 def run(base: Parsed | None = None, sizes: Sequence[int] = SIZES, embedder: str = "ngram",
-        budget_s: float = BUDGET_S, workdir: Path | None = None) -> dict:
+        budget_s: float = BUDGET_S, workdir: Path | None = None, servers: Servers | None = None) -> dict:
     """Grow one home through the sizes; stop early (and say why) when the budget would be exceeded."""
     from app.service import Service
-    from app.settings import Settings
 
     base = base or parse_file(XINZHOU)
     home = Path(tempfile.mkdtemp(prefix="bench-growth-", dir=workdir))
@@ -117,7 +143,7 @@ def run(base: Parsed | None = None, sizes: Sequence[int] = SIZES, embedder: str 
                     skipped = (f"{size} documents skipped: at {per_doc:.2f} s per document the step would take "
                                f"~{projected:.0f} s, beyond the {budget_s:.0f} s budget")
                     break
-            service = Service(Settings(home=home, embedder=embedder))
+            service = Service(settings(home, embedder, servers))
             started = time.perf_counter()
             for p in docs[loaded:size]:
                 store_parsed(p, service.facts_store, service.vectors)
@@ -128,12 +154,13 @@ def run(base: Parsed | None = None, sizes: Sequence[int] = SIZES, embedder: str 
             service.close()
             service.vectors.close()
             started = time.perf_counter()
-            m = measure(home, embedder)
+            m = measure(home, embedder, servers)
             m["ask_s"] = time.perf_counter() - started
-            steps.append({"size": size, "added": added, "store_s": step_store, **store_bytes(home), **m})
+            steps.append({"size": size, "added": added, "store_s": step_store, **store_bytes(home, servers), **m})
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    return {"embedder": embedder, "steps": steps, "skipped": skipped, "chunks_per_doc": len(base.chunks),
+    return {"embedder": embedder, "backend": "server" if servers else "embedded", "steps": steps,
+            "skipped": skipped, "chunks_per_doc": len(base.chunks),
             "facts_per_doc": len(base.facts), "total_s": time.perf_counter() - began}
 
 
@@ -145,7 +172,7 @@ def section(out: dict) -> str:
     """The Markdown section for BENCHMARKS.md."""
     n = len(QUESTIONS)
     lines = [
-        "## Growth: 1, 10, 100 documents",
+        f"## Growth ({out.get('backend', 'embedded')}): " + ", ".join(str(s["size"]) for s in out["steps"]) + " documents",
         "",
         f"Document 1 is the Xinzhou sample ({out['facts_per_doc']} facts, {out['chunks_per_doc']} chunks); the "
         "others are synthetic variants made by `benchmarks/fixtures.py` (unit `{city}市{bureau}`, year 2015–2024, "
@@ -183,10 +210,25 @@ def section(out: dict) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def started_servers() -> Iterator[Servers]:
+    """A throwaway PostgreSQL cluster and `chroma run` (the test suite's), for the server backend."""
+    from tests import servers
+
+    with servers.postgres() as base, servers.chroma() as chroma:
+        yield Servers(servers.new_database(base, "bench"), chroma, servers.chroma_dirs()[chroma])
+
+
 def main(argv: list[str]) -> int:
-    """Measure and print the section."""
-    sizes = tuple(int(a) for a in argv) or SIZES
-    print(section(run(sizes=sizes)))
+    """Measure and print the section: `python -m benchmarks.growth [--server] [--budget S] [SIZE ...]`."""
+    server = "--server" in argv
+    budget = float(argv[argv.index("--budget") + 1]) if "--budget" in argv else BUDGET_S
+    sizes = tuple(int(a) for i, a in enumerate(argv) if a.isdigit() and (i == 0 or argv[i - 1] != "--budget")) or SIZES
+    if not server:
+        print(section(run(sizes=sizes, budget_s=budget)))
+        return 0
+    with started_servers() as servers:
+        print(section(run(sizes=sizes, budget_s=budget, servers=servers)))
     return 0
 
 

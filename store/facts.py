@@ -64,6 +64,7 @@ class FactStore(Protocol):
     def get_facts(self, ids: Sequence[str]) -> list[Fact]: ...
     def chunks(self, doc_id: str | None = None) -> list[Chunk]: ...
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]: ...
+    def chunk_ids(self, doc_ids: Sequence[str]) -> list[str]: ...
     def search_chunks(self, query: str, k: int = 10,
                       doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]: ...
     def stats(self) -> dict[str, int]: ...
@@ -260,6 +261,11 @@ class SqlFactStore:
         rows = self._read(f"SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
                           f"{where} ORDER BY {_DOC_ORDER}, c.page, c.seq", params)
         return [row_chunk(r) for r in rows]
+
+    def chunk_ids(self, doc_ids: Sequence[str]) -> list[str]:
+        """The chunk_ids of these documents (what a scoped vector search ranks, read by key)."""
+        return [r[0] for batch in _batches(doc_ids)
+                for r in self._read(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({_marks(batch)})", batch)]
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
         """The chunks with these chunk_ids, in the order asked; unknown ids are skipped."""

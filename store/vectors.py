@@ -31,8 +31,10 @@ class VectorIndex(Protocol):
         """Remove every chunk of one document."""
         ...
 
-    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """The k chunks most similar to text, best first, optionally only from doc_ids."""
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """The k chunks most similar to text, best first, optionally only from doc_ids, or only among the chunks
+        ids names (looked up by id and ranked exactly: no metadata filter, however large the index)."""
         ...
 
     def count(self) -> int:
@@ -84,6 +86,17 @@ def _check(vectors: Sequence[Sequence[float]], embedder: Embedder, n: int) -> np
     return arr
 
 
+def _ranked(ids: Sequence[str], matrix: np.ndarray, q: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """ids by exact cosine of their rows to q, best first (ties in the order given)."""
+    if not len(ids):
+        return []
+    norms = np.linalg.norm(matrix, axis=1)
+    norms[norms == 0] = 1.0  # a zero vector scores 0, not NaN
+    sims = (matrix @ q) / (norms * float(np.linalg.norm(q)))
+    order = np.argsort(-sims, kind="stable")[:k]
+    return [(ids[i], float(sims[i])) for i in order]
+
+
 class InMemoryIndex:
     """A numpy brute-force index with ChromaIndex's behaviour, for tests and small runs."""
 
@@ -126,22 +139,18 @@ class InMemoryIndex:
         self._matrix = self._matrix[keep]
         self._rows = {cid: i for i, cid in enumerate(self._ids)}
 
-    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Exact cosine ranking over the stored vectors."""
         q = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
-        qn = float(np.linalg.norm(q))
-        if k <= 0 or qn == 0.0 or not self._ids:
+        if k <= 0 or not np.any(q) or not self._ids:
             return []
-        allowed = None if doc_ids is None else set(doc_ids)
-        rows = [i for i, d in enumerate(self._docs) if allowed is None or d in allowed]
-        if not rows:
-            return []
-        m = self._matrix[rows]
-        norms = np.linalg.norm(m, axis=1)
-        norms[norms == 0] = 1.0  # a zero vector scores 0, not NaN
-        sims = (m @ q) / (norms * qn)
-        order = np.argsort(-sims, kind="stable")[:k]
-        return [(self._ids[rows[i]], float(sims[i])) for i in order]
+        if ids is not None:
+            rows = [self._rows[i] for i in dict.fromkeys(ids) if i in self._rows]
+        else:
+            allowed = None if doc_ids is None else set(doc_ids)
+            rows = [i for i, d in enumerate(self._docs) if allowed is None or d in allowed]
+        return _ranked([self._ids[i] for i in rows], self._matrix[rows], q, k)
 
     def count(self) -> int:
         """Number of stored chunks."""
@@ -216,11 +225,14 @@ class ChromaIndex:
         except Exception as exc:
             raise StoreError(f"{self.path}: could not delete document {doc_id} from {self.name}: {exc}") from exc
 
-    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """Nearest chunks by cosine; similarity = 1 - Chroma's cosine distance."""
-        if k <= 0 or (doc_ids is not None and not doc_ids):
+    def query(self, text: str, k: int = 10, doc_ids: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks by cosine; similarity = 1 - Chroma's cosine distance (exact, among ids, when given)."""
+        if k <= 0 or (doc_ids is not None and not doc_ids) or (ids is not None and not ids):
             return []
         q = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+        if ids is not None:
+            return self._among(list(dict.fromkeys(ids)), q, k) if np.any(q) else []
         total = self.count()
         # A zero query vector (punctuation-only text) has no direction: cosine is undefined.
         if total == 0 or not np.any(q):
@@ -241,6 +253,21 @@ class ChromaIndex:
         ids = res["ids"][0]
         dists = (res.get("distances") or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+
+    def _among(self, ids: list[str], q: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k of these chunks nearest q, by their stored vectors fetched by id (a key lookup, not a filter)."""
+        found: list[str] = []
+        vectors: list[np.ndarray] = []
+        try:
+            for i in range(0, len(ids), self._max_batch):
+                got = self._col.get(ids=ids[i : i + self._max_batch], include=["embeddings"])
+                found += got["ids"]
+                vectors += list(got["embeddings"])
+        except Exception as exc:
+            raise StoreError(f"{self.path}: could not read vectors of {len(ids)} chunks from {self.name}: {exc}") from exc
+        if not found:
+            return []
+        return _ranked(found, np.asarray(vectors, dtype=np.float32), q, k)
 
     def count(self) -> int:
         """Number of stored chunks in this embedder's collection."""

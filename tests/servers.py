@@ -81,6 +81,14 @@ def chroma_executable() -> Path | None:
     return path if path.exists() else (Path(found) if (found := shutil.which("chroma")) else None)
 
 
+_CHROMA_DIRS: dict[str, Path] = {}
+
+
+def chroma_dirs() -> dict[str, Path]:
+    """The data folder of each running test server, by its URL (the benchmark measures its size)."""
+    return _CHROMA_DIRS
+
+
 @contextmanager
 def chroma() -> Iterator[str]:
     """A `chroma run` over a temp folder; yields its URL."""
@@ -103,8 +111,10 @@ def chroma() -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"chroma run did not start: {(root / 'log').read_text(errors='replace')[-500:]}") from None
                 time.sleep(0.2)
+        _CHROMA_DIRS[url] = root / "data"
         yield url
     finally:
+        _CHROMA_DIRS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(10)

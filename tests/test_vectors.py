@@ -254,6 +254,15 @@ def test_query_filters_by_document(index: VectorIndex) -> None:
     assert index.query("公务接待费", doc_ids=["nope"]) == []
 
 
+def test_query_among_ids_ranks_only_those_exactly(index: VectorIndex) -> None:
+    index.add(CHUNKS)
+    everywhere = dict(index.query("公务接待费", k=10))
+    among = index.query("公务接待费", k=10, ids=["b2", "a1", "nope"])
+    assert [cid for cid, _ in among] == sorted(["a1", "b2"], key=lambda c: -everywhere[c])
+    assert [s for _, s in among] == pytest.approx([everywhere[c] for c, _ in among], abs=1e-5)
+    assert index.query("公务接待费", ids=[]) == []
+
+
 def test_re_adding_a_chunk_replaces_it(index: VectorIndex) -> None:
     index.add(CHUNKS)
     index.add([Chunk("b2", "docB", 19, "text", "住房公积金 住房公积金")])
