@@ -20,6 +20,7 @@ from ingest.pdf import Page, PdfFile
 from ingest.prose import prose_facts
 from ingest.tables import read_tables
 from ingest.text import paragraphs
+from store import lexical
 from store.errors import BadInputError
 from store.facts import FactStore
 from store.models import Chunk, Document, Fact
@@ -257,6 +258,7 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
     """Ingest files in order (workers=1) or parse them in parallel and store as each finishes.
 
     With a sandboxed parser each file already has its own process, so threads wait on them in parallel."""
+    lexical.warm_up()  # the first file's words are segmented when it is stored: load the dictionary meanwhile
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             yield ingest_file(path, facts_store, vectors, force,

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,13 @@ _SHORT_NUMBER = re.compile(r"\d{1,4}")  # years, counts, pieces of amounts like 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 FTS_TABLE = "chunk_fts"
+
+
+def warm_up() -> threading.Thread:
+    """Load jieba's dictionary (~1 s) in a background thread, e.g. while a PDF is being read in its own process."""
+    thread = threading.Thread(target=jieba.initialize, name="jieba-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def tokenize(text: str) -> list[str]:
