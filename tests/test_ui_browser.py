@@ -200,6 +200,12 @@ def test_audit_tab(page) -> None:
 
 def test_upload_reports_each_file(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
+    # the uploader speaks Chinese: its button and its size line, not Streamlit's English
+    page.wait_for_function("""() => {
+        const after = (s) => { const e = document.querySelector(s); return e ? getComputedStyle(e, '::after').content : ''; };
+        return after('[data-testid=stFileUploaderDropzone] button') === '"选择文件"'
+            && after('[data-testid=stFileUploaderDropzoneInstructions]').includes('每个不超过 200 MB');
+    }""", timeout=15_000)
     sidebar.locator("input[type=file]").set_input_files([
         {"name": "xinzhou.pdf", "mimeType": "application/pdf", "buffer": XINZHOU.read_bytes()},
         {"name": "坏文件.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 broken"},

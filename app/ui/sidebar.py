@@ -65,15 +65,31 @@ def upload_panel(box, service: Service) -> None:
     """File uploader → ingest with per-file and per-page progress; one line per file afterwards."""
     box.subheader("① 加载文件")
     generation = st.session_state.setdefault("uploader_generation", 0)
+    _chinese_uploader(service.settings.max_upload_mb)
     files = box.file_uploader("上传预算/决算公开 PDF（可多选）", type=["pdf"], accept_multiple_files=True,
                               key=f"uploader_{generation}")
     if not files:
-        box.caption("点“Upload”选择文件，或把 PDF 拖进上面的框里；可以一次选多个。")
+        box.caption("点“选择文件”，或把 PDF 拖进上面的框里；可以一次选多个。")
     if files and box.button(f"加载这 {len(files)} 个文件", type="primary", key="load_files"):
         st.session_state[OUTCOMES] = _ingest_with_progress(box, service, [(f.name, f) for f in files])
         st.session_state["uploader_generation"] = generation + 1  # a fresh, empty uploader
         st.rerun()
     show_outcomes(box, st.session_state.get(OUTCOMES, []))
+
+
+# Streamlit prints its uploader's words in English (Upload, "200MB per file • PDF") and offers no setting for
+# them: the page's own stylesheet writes them in Chinese over the hidden originals.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none !important; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] * {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{ content: "PDF，每个不超过 {mb} MB"; font-size: 0.8rem;
+  opacity: 0.7; }}
+</style>"""
+
+
+def _chinese_uploader(max_mb: int) -> None:
+    st.markdown(_UPLOADER_CSS.format(mb=max_mb), unsafe_allow_html=True)
 
 
 def _ingest_with_progress(box, service: Service, files: list[tuple[str, BinaryIO]]) -> list[UploadOutcome]:
