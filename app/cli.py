@@ -336,11 +336,19 @@ def evaluate(
 def audit(
     home: HomeOpt = None,
     doc: Annotated[str | None, typer.Option("--doc", help="a doc_id (or its first characters) or a unit name")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="also write a printable HTML report: each finding "
+                                                "with its figures, review mark and page images")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check that the tables add up and that the prose says what the tables say (勾稽关系)."""
     service = _service(home)
     findings = service.audit(doc)
+    if report is not None:
+        from app.ui.audit_report import audit_html
+
+        by_doc = {d.doc_id: (d, [f for f in findings if f.doc_id == d.doc_id]) for d in service.select(doc)}
+        report.write_text(audit_html(service, list(by_doc.values()), service.reviews()), encoding="utf-8")
+        err.print(f"report written to {report}", highlight=False)
     service.close()
     if as_json:
         print(json.dumps({"findings": [f.to_json() for f in findings]}, ensure_ascii=False))

@@ -169,7 +169,7 @@ class Service:
         """What is loaded."""
         return self.facts_store.documents()
 
-    def _select(self, doc: str | None) -> list[Document]:
+    def select(self, doc: str | None) -> list[Document]:
         """Loaded documents a --doc value names (doc_id, its first characters, or unit name); all for None."""
         return [d for d in self.documents() if not doc or d.doc_id.startswith(doc) or d.unit_name == doc]
 
@@ -177,13 +177,13 @@ class Service:
         """Facts of one document (by doc_id, its prefix, or unit name) or of all."""
         if not doc:
             return self.facts_store.facts()
-        ids = [d.doc_id for d in self._select(doc)]
+        ids = [d.doc_id for d in self.select(doc)]
         return [f for i in ids for f in self.facts_store.facts(i)]
 
     def set_identity(self, doc: str, *, unit_name: str | None = None, year: int | None = None,
                      kind: str | None = None, scope: str | None = None) -> Document:
         """Correct one document's unit, year, kind or scope; its facts and chunks follow without re-parsing."""
-        chosen = self._select(doc)
+        chosen = self.select(doc)
         if len(chosen) != 1:
             found = "no document" if not chosen else f"{len(chosen)} documents"
             raise BudgetQAError(f"{doc}: {found} match; give a doc_id (or its first characters) from `budgetqa docs`")
@@ -243,7 +243,7 @@ class Service:
         """Consistency findings (勾稽关系) for one document (doc_id, its prefix or unit name) or all."""
         from app.audit import audit_stored
 
-        return audit_stored(self.facts_store, self._select(doc))
+        return audit_stored(self.facts_store, self.select(doc))
 
     def review(self, finding_key: str, doc_id: str, mark: str | None, note: str = "") -> None:
         """A reviewer's mark on a finding (确认 / 忽略, None to clear) and note, kept in the store."""

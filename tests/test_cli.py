@@ -103,3 +103,20 @@ def test_a_narrow_terminal_lists_one_block_per_document(loaded_home, capsys, mon
     monkeypatch.setattr(cli, "out", Console(width=160, force_terminal=False))
     assert main(["docs", "--home", str(loaded_home)]) == 0
     assert "doc_id" in capsys.readouterr().out  # a wide terminal gets the table
+
+
+def test_audit_report_is_a_printable_page_with_each_finding_and_its_printed_page(loaded_home, tmp_path, capsys):  # noqa: F811
+    report = tmp_path / "审核报告.html"
+    assert main(["audit", "--home", str(loaded_home), "--report", str(report), "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]  # --json stays the contract's, report aside
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "忻州市商务局 2024年 单位预算" in page
+    assert page.count("<section") == len(findings) > 0
+    assert "项目名称不一致" in page and "尚未复核" in page
+    assert page.count("data:image/png;base64,") >= len(findings)  # the cell's band, and the prose side's page
+
+
+@pytest.mark.parametrize("command", ["doctor", "migrate"])
+def test_the_server_commands_have_help(command, capsys):
+    assert main([command, "--help"]) == 0
+    assert "--json" in capsys.readouterr().out

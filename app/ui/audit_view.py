@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import streamlit as st
 
 from app.audit import Finding
+from app.ui.audit_report import audit_html
 from app.ui.facts import csv_bytes, excel_bytes
 from app.ui.findings import (
     ORDER,
@@ -53,6 +54,9 @@ def audit_tab(side: Sidebar) -> None:
     row.download_button("下载 Excel", lambda: excel_bytes(frame) or b"", file_name=f"{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         icon=":material/table_view:", key="audit_xlsx", disabled=frame.empty)
+    # the report renders page images: only when asked for (a callable runs on the click, not on every rerun)
+    row.download_button("下载审核报告（可打印）", lambda: audit_html(side.service, pairs, reviews).encode("utf-8"),
+                        file_name=f"{name}.html", mime="text/html", icon=":material/print:", key="audit_html")
     for d, findings in pairs:
         _document(side, d, findings, reviews)
 
