@@ -432,7 +432,7 @@ def test_audit_tab_summarises_and_groups_the_findings(app: AppTest) -> None:
     assert rounding.proto.expanded is False  # folded away by default
     assert len(_cards(rounding, ":gray-badge[:material/more_horiz: 取整尾差]")) == 18
     assert ":gray[差额] :gray[**-0.01**]" in _texts(rounding.markdown)
-    assert [b.label for b in tab.get("download_button")] == ["下载核对结果 CSV（22 条）", "下载 Excel"]
+    assert [b.label for b in tab.get("download_button")] == ["下载核对结果 CSV（22 条）", "下载 Excel", "下载审核报告（可打印）"]
 
 
 def test_a_reviewer_marks_a_finding_and_the_mark_is_there_next_time(app: AppTest, home: Path,
