@@ -126,6 +126,9 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     named = [m for m in scanned if m.kind != "column" or m.column not in (None, "合计")]
     at = folded.find("占")
     part_named = [m for m in named if at < 0 or m.start < at]  # "食品公司经费占全部项目支出": 项目支出 is the base
+    if at > 0:  # "基本支出决算里，人员经费占…": the part is in the clause of 占, the whole before it
+        bounds = [b.end() for b in re.finditer(r"[，,；;：:]|里面?|之中|当中", folded[:at])]
+        part_named = [m for m in part_named if not bounds or m.start >= bounds[-1]] or part_named
     if query.intent == "share" and part_named and _SHARE.search(text):
         # "A占B的比重": the share must be A's (a row or a column such as 人员经费), not B's share of another whole
         asked = part_named[0]

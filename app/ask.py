@@ -26,7 +26,7 @@ from app.lookup import (
     norm,
     previous_year_column,
 )
-from app.mentions import equal_figures
+from app.mentions import equal_figures, extract, is_amount
 from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
 from app.ranking import rank, ranked_sentence
 from app.retrieve import search
@@ -133,6 +133,12 @@ class Asker:
         if query.never_given:
             return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
+        if given := _given_figures(question, query, founds):
+            # "招商引资经费60万元，计划签约项目总投资是多少亿元": the figure the question gives is no answer to it
+            founds = [f for f in founds if f not in given]
+            if not founds:
+                said = fmt(given[0].value) + given[0].unit
+                return refusal(question, f"问题里已经给出了{said}（{given[0].label}）；文件中没有列出所问的另一个数字")
         checked = [(f, align.check(query, f, text)) for f in founds]
         misses = [m for _, m in checked if m]
         founds = [f for f, m in checked if not m]
@@ -169,7 +175,13 @@ class Asker:
         intent = "amount" if across_years and query.intent in ("change", "compare", "rate") else query.intent
         operands = _operands_by_document(query, scope) if query.difference else {}
         whole_part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
+        # An unscoped figure over many documents is answered for the first few (MAX_LISTED) and says there are
+        # more: past twice that, looking further changes nothing (a sum, a ranking or a comparison needs them all)
+        enough = None if (query.total or query.extreme or query.difference or query.every_year or across_years
+                          or query.intent in ("change", "compare", "rate")) else 2 * MAX_LISTED + 2
         for doc in scope.documents:
+            if enough is not None and len(raw) >= enough:
+                break
             facts = self.doc_facts(doc)
             frame, words = operands.get(doc.doc_id, (query, text))
             part = whole_part if frame is query else align.focus(words)
@@ -586,13 +598,26 @@ def _mentioned_at(frame: Frame, doc: Document) -> tuple[int, int, int]:
     return (year, min(units, default=len(question)), doc.year or 0)
 
 
+_CONFIRMS = re.compile(r"吗|对不对|是不是|是否|对得上|核对|确认|没错")
+
+
+def _given_figures(question: str, query: Frame, founds: Sequence[Found]) -> list[Found]:
+    """The found figures the question itself states as a money amount, when it asks for an amount (not to confirm)."""
+    if query.intent != "amount" or _CONFIRMS.search(question):
+        return []
+    stated = [m for m in extract(question) if is_amount(m) and m.value is not None and m.unit]
+    return [f for f in founds if any(equal_figures(f.value, f.unit, m.value, m.unit) for m in stated)]
+
+
 def _of_the_part(found: Found, text: str) -> bool:
     """Whether a stated share is of the part the question puts before 占 ("食品公司经费占全部项目支出": a share
     stated of 项目支出 is the base's own, no answer)."""
     at = text.find("占")
     if at <= 0:
         return True
-    part, label = norm(text[:at]), norm(found.label)
+    # the part is what stands right before 占: "基本支出560.30万元里，人员经费占…" asks of 人员经费, in 基本支出
+    pieces = [p for p in re.split(r"[，,。；;：:]|里面?|之中|当中|中的?", text[:at]) if norm(p)]
+    part, label = norm(pieces[-1] if pieces else text[:at]), norm(found.label)
     return bool(label) and (label in part or part in label or fuzz.partial_ratio(label, part) >= PART_NAMED)
 
 
