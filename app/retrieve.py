@@ -37,7 +37,7 @@ def _vector_search(text: str, store: FactStore, vectors: VectorIndex, doc_ids: S
     """Vector hits within doc_ids: the fact store names the scope's chunks first (Chroma's where filter costs
     hundreds of ms at 500k chunks), a large scope falls back to the filtered index search."""
     wanted = set(doc_ids)
-    if len(wanted) == store.stats()["documents"]:  # every document: no filter at all
+    if len(wanted) == store.document_count():  # every document: no filter at all
         return vectors.query(text, k=k)
     ids = store.chunk_ids(list(wanted))
     if len(ids) <= SCOPED_CHUNKS:

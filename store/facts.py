@@ -68,6 +68,7 @@ class FactStore(Protocol):
     def search_chunks(self, query: str, k: int = 10,
                       doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]: ...
     def stats(self) -> dict[str, int]: ...
+    def document_count(self) -> int: ...
     def writer_lock(self, timeout: float,
                     waiting: Callable[[str], None] | None = None) -> AbstractContextManager[None]: ...
 
@@ -273,6 +274,10 @@ class SqlFactStore:
                  for r in self._read(f"SELECT {CHUNK_COLUMNS} FROM chunks c WHERE c.chunk_id IN ({_marks(batch)})",
                                      batch)}
         return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def document_count(self) -> int:
+        """How many documents are stored (cheap: stats() also counts every fact and chunk)."""
+        return int(self._read("SELECT count(*) FROM documents")[0][0])
 
     def stats(self) -> dict[str, int]:
         """Counts of stored documents, facts and chunks."""
