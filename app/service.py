@@ -165,6 +165,16 @@ class Service:
         with PdfFile(path) as pdf:
             return pdf.render_region(page, region, highlight, resolution)
 
+    def quoted_lines(self, doc_id: str, page: int, quoted: str) -> list[tuple[float, float, float, float]]:
+        """The boxes of a page's lines an answer quotes (its passage, highlighted where no cell is cited)."""
+        from ingest.pdf import PdfFile
+
+        path = self.pdf_path(doc_id)
+        if path is None:
+            return []
+        with PdfFile(path) as pdf:
+            return pdf.quoted_lines(page, quoted)
+
     def documents(self) -> list[Document]:
         """What is loaded."""
         return self.facts_store.documents()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +95,9 @@ def join_wrapped(text: str) -> str:
     return out
 
 
+QUOTED_LINE = 6  # characters a line must have to be said to be quoted (a bare "一、" or "。" is in every text)
+
+
 class PdfFile:
     """An open PDF; pages are read lazily so callers can report progress page by page."""
 
@@ -131,15 +134,30 @@ class PdfFile:
             finally:
                 raw.flush_cache()
 
-    def render_region(self, page: int, bbox: BBox | None, highlight: BBox | None = None, resolution: int = 110):
-        """A PIL image of a page region with a cell highlighted (for the UI's sources)."""
+    def render_region(self, page: int, bbox: BBox | None, highlight: BBox | Sequence[BBox] | None = None,
+                      resolution: int = 110):
+        """A PIL image of a page region with a cell (or several lines) highlighted, for the UI's sources."""
         raw = self._pdf.pages[page - 1]
         region = raw.crop(_pad(bbox, raw), strict=False) if bbox else raw
         image = region.to_image(resolution=resolution)
-        if highlight:  # drawn on the annotated copy: .original stays the plain render
-            image.draw_rect(highlight, fill=(255, 230, 0, 90), stroke=(220, 40, 40), stroke_width=3)
-            return image.annotated
-        return image.original
+        boxes = [highlight] if highlight and isinstance(highlight[0], (int, float)) else list(highlight or ())
+        for box in boxes:  # drawn on the annotated copy: .original stays the plain render
+            image.draw_rect(box, fill=(255, 230, 0, 90), stroke=(220, 40, 40), stroke_width=3 if len(boxes) == 1 else 1)
+        return image.annotated if boxes else image.original
+
+    def quoted_lines(self, page: int, quoted: str, shortest: int = QUOTED_LINE) -> list[BBox]:
+        """The boxes of the page's text lines that the quoted text contains (a passage an answer cites)."""
+        wanted = _squeezed(quoted)
+        raw = self._pdf.pages[page - 1]
+        try:
+            lines = _read_page(raw, page).lines  # the lines as ingest read them: watermark gone, tables apart
+        finally:
+            raw.flush_cache()
+        return [line.bbox for line in lines if len(text := _squeezed(line.text)) >= shortest and text in wanted]
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _pad(bbox: BBox, raw) -> BBox:

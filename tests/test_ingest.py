@@ -185,3 +185,14 @@ def test_garbled_text_layers_are_named_by_page():
     bad = _page(2, "2024年¯政拨款安排<O|=经费支出预算表", "单O]Āÿ忻州^商ó局 单Oÿ万元", "|ó接待¾ 1.00", "e|ó用车运行维æ¾")
     assert pipeline._garbled_pages([good, bad]) == [2]
     assert pipeline._garbled_pages([_page(3, "江苏省政协办公厅2019年度部门预算 · 说明")]) == []  # a middle dot is no garbling
+
+
+def test_the_lines_a_passage_quotes_are_found_on_its_page():
+    from ingest.pdf import PdfFile
+
+    with PdfFile(XINZHOU) as pdf:
+        page = next(p for p in pdf.pages() if p.number == 4)
+        quoted = "".join(line.text for line in page.lines[3:6])  # three lines of the duties, as an answer quotes them
+        boxes = pdf.quoted_lines(4, "据文件：" + quoted + "……")
+        assert boxes == [line.bbox for line in page.lines[3:6]]
+        assert pdf.quoted_lines(4, "这段文字不在这一页上，一个字也对不上") == []

@@ -211,6 +211,9 @@ def test_text_question_cites_passages(app: AppTest) -> None:
     answer = _last_answer(app)
     assert "因公出国" in _texts(answer.markdown)
     assert "第31页（PDF第34页）" in list(answer.expander[0].table[0].value["页码"])
+    # the passage has no cell: the lines it quotes are marked on the printed page instead
+    captions = [i.proto.imgs[0].caption for i in answer.expander[0].get("image")]
+    assert any("标出的是答案引用的文字" in c for c in captions), captions
 
 
 def test_streaming_when_an_llm_is_configured(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from app.ui.labels import STATUS, flagged_markdown, fmt_amount, md_escape, statu
 from app.ui.scope import Target, ask_in_scope, scope_label, units_outside
 from app.ui.sidebar import Sidebar
 from app.ui.sources import citation_rows, figure_citation, side_by_side
-from app.ui.state import source_png
+from app.ui.state import passage_png, source_png
 from app.ui.viewer import open_viewer, viewer_if_asked
 
 # Generic phrasings that work on any loaded disclosure (one runs the consistency audit); the last shows
@@ -180,5 +180,8 @@ def _sources(side: Sidebar, answer: Answer, latest: bool) -> None:
                       type="tertiary", on_click=open_viewer, args=(c.doc_id, c.page, tuple(c.bbox)))
         for i, c in enumerate(c for c in answer.citations if c.bbox is None):  # passages without a cell box
             if i < MAX_IMAGES:
+                png = passage_png(side.service, str(side.settings.home), c.doc_id, c.page, answer.answer)
+                if png:  # the lines of the page the answer quotes, marked line by line
+                    st.image(png, caption=f"PDF原文 {c.page_text}：标出的是答案引用的文字")
                 st.button(f"查看整页：{c.page_text}《{c.table}》", key=f"view_text_{id(answer)}_{i}",
                           icon=":material/open_in_full:", type="tertiary", on_click=open_viewer, args=(c.doc_id, c.page))

@@ -52,6 +52,16 @@ def source_png(_service: Service, key: str, doc_id: str, page: int, bbox: tuple[
     return png_bytes(source_image(_service, Citation(doc_id, "", None, page, "", "", "", None, None, bbox)))
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def passage_png(_service: Service, key: str, doc_id: str, page: int, quoted: str) -> bytes | None:
+    """The page band holding the lines an answer quotes, each line marked; None when none is found (or no PDF)."""
+    boxes = _service.quoted_lines(doc_id, page, quoted)
+    if not boxes:
+        return None
+    band = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return png_bytes(_service.page_image(doc_id, page, band, boxes))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def page_png(_service: Service, key: str, doc_id: str, page: int) -> bytes | None:
     """A whole page as PNG bytes, rendered once per page."""
