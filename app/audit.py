@@ -24,9 +24,10 @@ from rapidfuzz import fuzz
 from app.claims import Claim, claims, share_base, subject_key, without_total
 from app.data import load_toml
 from app.lexicon import normalise
+from app.listed import Listed, listed_counts
 from ingest.overlap import conflicts
 from store.facts import FactStore
-from store.models import PROSE, Document, Fact
+from store.models import PROSE, Chunk, Document, Fact
 
 RULES_PATH = Path(__file__).with_name("audit_rules.toml")
 SEVERITIES = ("error", "rounding", "warning")
@@ -178,6 +179,7 @@ class Context:
     previous: Sequence[tuple[Document, Sequence[Fact]]] = ()
     empty: frozenset[str] = frozenset()
     other_scope: Sequence[tuple[Document, Sequence[Fact]]] = ()  # the 单位 budget beside a 部门 budget, same year
+    listed: Sequence[Listed] = ()  # counts the prose states of the items it lists right after (内设机构 …)
 
 
 def _finite(facts: Iterable[Fact]) -> list[Fact]:
@@ -208,7 +210,7 @@ class _Audit:
 
     def run(self) -> list[Finding]:
         for check in (self.table_sums, self.cross_tables, self.performance, self.prose_amounts,
-                      self.prose_sentences, self.prose_claims, self.one_unit_body):
+                      self.prose_sentences, self.prose_claims, self.one_unit_body, self.listed_counts):
             try:
                 check()
             except Exception:  # odd data never stops the audit: this rule is skipped, the others run
@@ -422,6 +424,16 @@ class _Audit:
                 self.add("prose_vehicles", "warning", [quota, actual], quota.table_title, actual.row_label, "数量",
                          quota.value, actual.value, f"公务用车实有{_n(actual.value)}辆，超过编制{_n(quota.value)}辆")
 
+    def listed_counts(self) -> None:
+        """"设10个内设机构，包括：（一）…": the count stated is the count of the items listed after it."""
+        for item in self.context.listed:
+            if item.said != item.listed:
+                self.out.append(Finding(
+                    "prose_list_count", "warning", self.doc.doc_id, self.doc.unit_name, self.doc.year, [item.page],
+                    "", item.what, "数量", Decimal(item.said), Decimal(item.listed),
+                    Decimal(item.listed - item.said),
+                    f"说明称{item.said}个{item.what}，但随后列出的是{item.listed}个：“{item.sentence.strip()}…”"))
+
     def one_unit_body(self) -> None:
         """A 部门 budget whose totals are its one 单位's prints every cell as that 单位 budget does."""
         if self.doc.scope != "部门":
@@ -576,15 +588,21 @@ class Stored:
         self.store, self.documents = store, store.documents()
         self._facts: dict[str, Sequence[Fact]] = {}
         self._empty: dict[str, frozenset[str]] = {}
+        self._chunks: dict[str, Sequence[Chunk]] = {}
 
     def facts(self, d: Document) -> Sequence[Fact]:
         if d.doc_id not in self._facts:
             self._facts[d.doc_id] = self.store.facts(d.doc_id)
         return self._facts[d.doc_id]
 
+    def chunks(self, d: Document) -> Sequence[Chunk]:
+        if d.doc_id not in self._chunks:
+            self._chunks[d.doc_id] = self.store.chunks(d.doc_id)
+        return self._chunks[d.doc_id]
+
     def empty(self, d: Document) -> frozenset[str]:
         if d.doc_id not in self._empty:  # tables printed 本表无数据 are kept as chunks, not facts
-            self._empty[d.doc_id] = frozenset(c.metadata.get("table_kind", "") for c in self.store.chunks(d.doc_id)
+            self._empty[d.doc_id] = frozenset(c.metadata.get("table_kind", "") for c in self.chunks(d)
                                               if c.kind == "table" and c.metadata.get("empty"))
         return self._empty[d.doc_id]
 
@@ -595,7 +613,8 @@ class Stored:
         other = [(o, self.facts(o)) for o in self.documents if doc.scope == "部门" and o.scope == "单位"
                  and o.year == doc.year and (o.unit_name, o.kind) == (doc.unit_name, doc.kind)]  # one_unit_body's
         return Context([self.facts(o) for o in same], previous,
-                       frozenset().union(*(self.empty(o) for o in [doc, *same])), other)
+                       frozenset().union(*(self.empty(o) for o in [doc, *same])), other,
+                       listed_counts(self.chunks(doc)))
 
 
 def audit_stored(store: FactStore, documents: Sequence[Document]) -> list[Finding]:

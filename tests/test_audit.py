@@ -14,7 +14,7 @@ import pytest
 
 from app.audit import RULES_PATH, SEVERITIES, Finding, audit, audit_document
 from store.facts import SQLiteFactStore
-from store.models import TABLE_KINDS, Fact
+from store.models import TABLE_KINDS, Chunk, Document, Fact
 from tests.conftest import parsed, shared_sample
 
 SHANGHAI = ["putuo_commerce_2025_budget", "putuo_commerce_dept_2025_budget", "putuo_gov_office_2025_budget"]
@@ -273,3 +273,32 @@ def test_a_department_of_one_unit_prints_what_that_unit_prints():
     found = pick(audit_document(dept.document, dept.facts, Context(other_scope=[(unit.document, changed)])),
                  "one_unit_body")
     assert found and all(f.row == "公务接待费" and f.difference == -1 for f in found), [f.message for f in found]
+
+
+# -- counts the prose states of the items it lists --------------------------------------------------------
+
+
+def _text(page: int, text: str, headings: str = "机构设置") -> Chunk:
+    return Chunk(f"c{page}-{len(text)}", "d", page, "text", text, {"headings": headings})
+
+
+def test_a_stated_count_is_checked_against_the_items_listed_inline_and_numbered():
+    from app.listed import listed_counts
+
+    inline = _text(5, "上海市普陀区商务委员会机关设9个内设机构，包括：办公室、综合调研科、商业发展科、市场秩序科（粮食和物资储备科）、"
+                      "产业发展科、企业服务科、经济运行科、外经促进科、贸易发展科。")
+    numbered = [_text(4, "上海市普陀区人民政府办公室设10个内设机构，包括：\n（一）秘书科。承担机要。\n（二）组织人事科。承担党建。"),
+                _text(4, "（三）督查科。负责督查。\n（四）综合科。负责简报。")]  # the list runs on into the next chunk
+    assert [(x.said, x.listed, x.what) for x in listed_counts([inline, *numbered])] == \
+        [(9, 9, "内设机构"), (10, 4, "内设机构")]
+
+
+def test_an_audit_warns_when_the_count_stated_is_not_the_count_listed():
+    from app.audit import Context, audit_document
+    from app.listed import Listed
+
+    doc = Document("d", "d.pdf", "上海市普陀区人民政府办公室", 2025, "预算", "单位", 22, "", 0, 0, 0, ())
+    listed = [Listed(10, 9, "内设机构", 4, "设10个内设机构，包括："), Listed(9, 9, "内设机构", 5, "设9个内设机构，包括：")]
+    found = [f for f in audit_document(doc, [], Context(listed=listed)) if f.rule == "prose_list_count"]
+    assert [(f.severity, f.pages, f.expected, f.actual) for f in found] == [("warning", [4], 10, 9)]
+    assert "说明称10个内设机构，但随后列出的是9个" in found[0].message
