@@ -23,7 +23,7 @@ from pathlib import Path
 from benchmarks import ask, crash, growth, ingest, retrieval
 from benchmarks.fixtures import ROOT, XINZHOU, samples
 
-SECTIONS = ("ingest", "retrieval", "latency", "growth", "crash")
+SECTIONS = ("ingest", "retrieval", "latency", "growth", "growth_server", "crash")
 
 
 def machine() -> str:
@@ -64,9 +64,9 @@ def summary(results: dict) -> list[str]:
             lines.append(f"- Answering ({name}, {results['latency']['n']} gold questions, one batch process): p50 "
                          f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, marginal {r['marginal_ms']:.0f} ms/question, "
                          f"start-up {r['startup_s']:.2f} s; target ≤ {ask.TARGET_MS} ms at p95 {met}.")
-    if "growth" in results:
-        for s in results["growth"]["steps"]:
-            lines.append(f"- {s['size']} documents: warm p50 {growth._ms(s['warm'], 50):.0f} ms, p95 "
+    for key, backend in (("growth", "embedded"), ("growth_server", "PostgreSQL + Chroma server")):
+        for s in results.get(key, {}).get("steps", []):
+            lines.append(f"- {s['size']} documents ({backend}): warm p50 {growth._ms(s['warm'], 50):.0f} ms, p95 "
                          f"{growth._ms(s['warm'], 95):.0f} ms, store {(s['db'] + s['vectors']) / 1e6:.1f} MB.")
     if "crash" in results:
         k, c = results["crash"]["kills"], results["crash"]["concurrent"]
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
             print("ingest …", file=sys.stderr, flush=True)
             results["ingest"] = ingest.run()
             sections.append(ingest.section(results["ingest"]))
-        parsed = [parse_file(p) for p in samples()] if {"retrieval", "latency", "growth"} & set(only) else []
+        parsed = [parse_file(p) for p in samples()] if {"retrieval", "latency", "growth", "growth_server"} & set(only) else []
         homes: dict = {}
         if "retrieval" in only:
             print("retrieval …", file=sys.stderr, flush=True)
@@ -117,6 +117,16 @@ def main(argv: list[str]) -> int:
             sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
             results["growth"] = growth.run(base, sizes=sizes, workdir=work)
             sections.append(growth.section(results["growth"]))
+        if "growth_server" in only:
+            print("growth on the servers …", file=sys.stderr, flush=True)
+            base = next((p for p in parsed if p.document.file_name == XINZHOU.name), None)
+            sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+            try:
+                with growth.started_servers() as servers:
+                    results["growth_server"] = growth.run(base, sizes=sizes, workdir=work, servers=servers)
+                sections.append(growth.section(results["growth_server"]))
+            except (RuntimeError, ImportError, OSError) as exc:  # no PostgreSQL or chroma here: say so, go on
+                sections.append(f"## Growth (server)\n\nNot measured: {exc}\n")
         if "crash" in only:
             print("crash …", file=sys.stderr, flush=True)
             results["crash"] = crash.run(work / "crash")
