@@ -38,6 +38,9 @@ class Misaligned:
     reason: str
 
 
+_ITEM_HEADING = re.compile(r"[（(]项[)）]")
+
+
 def _names(found: Found) -> set[str]:
     """Every name the found figure's row is known by: label, path, code name, the table's subject for a total."""
     lex = get_lexicon()
@@ -52,7 +55,10 @@ def _names(found: Found) -> set[str]:
         if item := class_item(f.row_label):  # 三、服务C of the 政府采购预算表 is 政府采购服务
             names |= {item, title_subject(f.table_title) + item}
         if found.how == "prose":  # a prose figure is named by its subject and the heading it stands under
-            names |= {norm(p) for p in re.split(r"\s*>\s*", f.table_title)}
+            headings = re.split(r"\s*>\s*", f.table_title)
+            if _ITEM_HEADING.search(headings[-1]):  # "…社会工作事务（款）行政运行（项）": that item's own paragraph,
+                headings = headings[-1:]  # not the whole its section heading names (一般公共预算财政拨款支出)
+            names |= {norm(p) for p in headings}
     return {n for n in names if n}
 
 

@@ -135,3 +135,10 @@ def test_a_table_printed_empty_while_the_prose_states_its_figure(service):
 def test_a_stage_named_before_the_final_figure(service, question, value):
     answer = service.ask(question)
     assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+
+
+def test_an_items_own_paragraph_does_not_answer_for_the_whole_its_section_names(service):
+    # p18 "…社会工作事务（款）行政运行（项）。…完成全年预算数的98.69%" stands under the section 一般公共预算财政拨款支出:
+    # asked of that whole, 行政运行's rate is no answer (the whole's is printed as 完成年初预算的 95.89%)
+    answer = service.ask("社工部2024年一般公共预算财政拨款支出决算，完成了全年预算的百分之多少？")
+    assert "98.69" not in answer.answer or answer.status != "verified", answer.answer
