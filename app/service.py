@@ -98,6 +98,21 @@ class Service:
         return partial(parse_sandboxed, limits=Limits(s.parse_memory_mb, s.parse_cpu_seconds, s.parse_seconds,
                                                       s.parse_max_pages))
 
+    def prepare_ingest(self) -> list:
+        """Start what reading PDFs needs (the sandbox's forkserver, jieba's dictionary) in background threads,
+        returned: a process's start-up, paid while the caller does other work rather than by its first file."""
+        import threading
+
+        from store import lexical
+
+        threads = [lexical.warm_up()]
+        if self.settings.sandbox:
+            from ingest.sandbox import start_reader
+
+            threads.append(threading.Thread(target=start_reader, name="reader-start", daemon=True))
+            threads[-1].start()
+        return threads
+
     def close(self) -> None:
         """Release the stores."""
         self.facts_store.close()

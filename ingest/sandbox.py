@@ -46,6 +46,14 @@ def _ctx() -> mp.context.BaseContext:
     return _context
 
 
+def start_reader() -> None:
+    """Start the forkserver now (~1 s: it imports the parser once), so the first PDF read does not wait for it."""
+    from multiprocessing import forkserver
+
+    _ctx()
+    forkserver.ensure_running()
+
+
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
