@@ -155,6 +155,9 @@ class Asker:
                 # the passage states the change asked for: its figure is the answer's (checked with the passage)
                 figure = _change_figure(clause, query.intent == "rate")
                 return replace(answer, value=figure.value, unit=figure.unit) if figure else answer
+            if (earlier := self._last_years_frame(query, scope, documents)) is not None:
+                # "最新一年比上一年…": the change is not stated, but last year's document is loaded: the two figures
+                return self._answer(question, earlier, doc_hint)
             return refusal(question, "文件中没有单独列出这一项与上年相比的变化")
         if not founds and not _ASKS_ANYTHING.search(question) and not scope.previous_year:
             # "商务委 加挂 牌子": keywords typed as into a search box; no figure is named, and a passage that
@@ -173,6 +176,7 @@ class Asker:
         across_years = len({d.year for d in scope.documents if d.year}) >= 2 and (
             len({d.year for d in scope.documents if d.year in scope.years}) >= 2 or query.every_year or query.extreme)
         intent = "amount" if across_years and query.intent in ("change", "compare", "rate") else query.intent
+        # "2019年比2018年…差额": one subject in two years, each document its own year — no operands to split
         operands = _operands_by_document(query, scope) if query.difference else {}
         whole_part = align.focus(text)  # "三公经费里的公务接待费": the part is asked, in the whole's table
         # An unscoped figure over many documents is answered for the first few (MAX_LISTED) and says there are
@@ -242,6 +246,19 @@ class Asker:
             return Answer(query.question, status, sentence, value, unit or None, numbers,
                           tuple(citation(f, doc) for f in cited))
         return None
+
+    def _last_years_frame(self, query: Frame, scope: Scope, documents: Sequence[Document]) -> Frame | None:
+        """The question asked of this year and the one before, when it compares with last year (比上年) and one
+        unit's one year is in scope while that unit's previous year is loaded too; else None."""
+        years = {d.year for d in scope.documents}
+        units = {d.unit_name for d in scope.documents}
+        if len(years) != 1 or len(units) != 1 or None in years or len(query.years) > 1 or not _ASKED_AGAINST_LAST_YEAR.search(
+                query.question):
+            return None
+        year = years.pop()
+        if not any(d.unit_name in units and d.year == year - 1 for d in documents):
+            return None
+        return replace(query, years=(year, year - 1), base_year=year - 1, relative_years=())
 
     def _project_named(self, scope: Scope, text: str) -> str | None:
         """The short name of a project the question names (a row of a 项目支出表 or a 绩效目标表's project)."""
@@ -598,6 +615,7 @@ def _mentioned_at(frame: Frame, doc: Document) -> tuple[int, int, int]:
     return (year, min(units, default=len(question)), doc.year or 0)
 
 
+_ASKED_AGAINST_LAST_YEAR = re.compile(r"(比|较|与|和|跟)(上一?年|去年|上年度)")  # the question's, not a sentence's
 _CONFIRMS = re.compile(r"吗|对不对|是不是|是否|对得上|核对|确认|没错")
 
 

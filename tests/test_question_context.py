@@ -42,3 +42,10 @@ def test_a_figure_the_question_gives_is_no_answer_to_it(service):  # noqa: F811
 def test_a_figure_the_question_asks_to_confirm_is_not_set_aside(service):  # noqa: F811
     answer = service.ask("忻州市商务局招商引资（展会）工作经费是60万元吗？")
     assert "问题里已经给出" not in answer.answer
+
+
+def test_a_change_never_stated_is_computed_from_last_years_document_when_it_is_loaded(service):  # noqa: F811
+    # 2019's prose states no change of the 三公 subtotal; 2018's tables file is loaded: 660.10 − 675.10
+    answer = service.ask("省政协办公厅的“三公”经费，最新一年比上一年是涨了还是降了？差额是多少万元？")
+    assert (answer.status, answer.value) == ("verified", Decimal("15.00")), answer.answer
+    assert "660.10" in answer.answer and "675.10" in answer.answer
