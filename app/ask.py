@@ -46,7 +46,7 @@ _PROSE_COLUMNS = {"share": ("占比",), "change": ("增长额", "减少额"), "r
                   "count": ("数量",), "area": ("面积",)}
 TEXT_CHUNKS = 2
 # A figure asked, then a yes/no question in a second clause ("…有多少，里面有项目的钱吗")
-_COMPOUND = re.compile(r"^(?P<main>[^，,；;]*?(多少|几)[^，,；;]*)[，,；;]\s*(?P<rest>[^，,；;]+?(吗|没有|么|呢|是否[^，,；;]*)[？?]?)$")
+_COMPOUND = re.compile(r"^(?P<main>[^，,；;？?]*?(多少|几)[^，,；;？?]*)[，,；;？?]\s*(?P<rest>[^，,；;？?]+?(吗|没有|么|呢|是否[^，,；;？?]*)[？?]?)$")
 _ASKS_FIGURE = re.compile(r"多少|几|百分|比例|占比|金额")
 _REASON_WORDS = "(?:原因|主要是|主要由于|由于|因为|系)"
 # "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words

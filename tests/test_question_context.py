@@ -49,3 +49,9 @@ def test_a_change_never_stated_is_computed_from_last_years_document_when_it_is_l
     answer = service.ask("省政协办公厅的“三公”经费，最新一年比上一年是涨了还是降了？差额是多少万元？")
     assert (answer.status, answer.value) == ("verified", Decimal("15.00")), answer.answer
     assert "660.10" in answer.answer and "675.10" in answer.answer
+
+
+def test_a_figure_then_a_yes_no_question_after_a_question_mark_answers_the_figure(service):  # noqa: F811
+    answer = service.ask("区政府办2025年财政拨款安排的机关运行经费预算是多少万元？这个数和经济分类表里的公用经费对得上吗？")
+    assert (answer.status, answer.value) == ("verified", Decimal("213.28")), answer.answer
+    assert any("请单独再问" in n for n in answer.notes)
