@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 
 from app import align
 from app.answer import Answer, Citation, NumberCheck, cite_page, refusal
-from app.compose import citation, figure_sentence, fmt, page_text, passage_citation, scope_name
+from app.compose import citation, figure_sentence, fmt, passage_citation, scope_name, where_printed
 from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
@@ -237,8 +237,7 @@ class Asker:
             if ranked is None:
                 continue
             first = ranked.rows[0]
-            sentence, value, unit = ranked_sentence(ranked, query, f"{page_text(first.page, doc)}《{first.table_title}》",
-                                                    scope_name(doc))
+            sentence, value, unit = ranked_sentence(ranked, query, where_printed(first, doc), scope_name(doc))
             shown = ranked.picked or ranked.rows[:1]
             numbers = verify(sentence, Evidence([facts], (), list(shown), [f.row_label for f in shown]))
             status = "verified" if all(n.supported for n in numbers) else "unverified"

@@ -57,7 +57,8 @@ def page_text(page: int, doc: Document) -> str:
     return cite_page(page, doc.page_label(page))
 
 
-def _where(fact: Fact, doc: Document) -> str:
+def where_printed(fact: Fact, doc: Document) -> str:
+    """第15页《表名》 for a table's figure, 第21页“小节” for a sentence's: where a reader finds it."""
     if fact.table_kind == PROSE:
         return f"{page_text(fact.page, doc)}“{fact.table_title.split(' > ')[-1]}”"
     return f"{page_text(fact.page, doc)}《{fact.table_title}》"
@@ -80,31 +81,31 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         base = " + ".join(fmt(f.value) for f in found.inputs)  # a base of several items: their sum, shown
         base = f"({base})" if len(found.inputs) > 1 else base
         text = (f"{scope_name(doc)}{label}占{found.base or whole.row_label}的比重为{shown}"
-                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {base}{whole.unit}，据{_where(first, doc)}计算）。")
+                f"（{fmt(found.facts[0].value)}{first.unit} ÷ {base}{whole.unit}，据{where_printed(first, doc)}计算）。")
     elif found.how in ("difference", "remainder"):  # a remainder (the whole less a part) is a figure of its own
         a, b = found.facts[0], found.inputs[0]
         said = "为" if found.how == "remainder" else "多" if a.value >= b.value else "少"
         text = (f"{scope_name(doc)}{label}{said}{fmt(abs(value))}{unit}"
-                f"（{fmt(a.value)} − {fmt(b.value)}，据{_where(a, doc)}{'' if b.page == a.page else '、' + _where(b, doc)}计算）。")
+                f"（{fmt(a.value)} − {fmt(b.value)}，据{where_printed(a, doc)}{'' if b.page == a.page else '、' + where_printed(b, doc)}计算）。")
     elif found.how == "previous":
         now, change = found.facts[0], found.inputs[0]
         op = "−" if change.column == "增长额" else "+"
         year = f"{doc.year - 1}年" if doc.year else "上年"
         text = (f"{doc.unit_name}{year}{label}{kind_word}为{shown}（据{scope_name(doc)}文件：本年{fmt(now.value)}{now.unit}，"
-                f"{_where(change, doc)}：“{change.raw_text}”，{fmt(now.value)} {op} {fmt(change.value)}）。")
+                f"{where_printed(change, doc)}：“{change.raw_text}”，{fmt(now.value)} {op} {fmt(change.value)}）。")
     elif found.how == "change_rate":  # a rate from the change and amount a sentence states
         change, now = found.facts[0], found.inputs[0]
         down = found.column == "减少率"
         text = (f"{scope_name(doc)}{label}比上年{'下降' if down else '增长'}{shown}（{fmt(change.value)} ÷ "
-                f"({fmt(now.value)} {'+' if down else '−'} {fmt(change.value)})，据{_where(change, doc)}："
+                f"({fmt(now.value)} {'+' if down else '−'} {fmt(change.value)})，据{where_printed(change, doc)}："
                 f"“{change.raw_text}”计算）。")
     elif found.how == "target":  # the indicator's target as its table prints it (≥95%, 2.8万元/人)
-        text = f"{scope_name(doc)}{label}的指标值为{first.raw_text or shown}（{_where(first, doc)}，{first.column}）。"
+        text = f"{scope_name(doc)}{label}的指标值为{first.raw_text or shown}（{where_printed(first, doc)}，{first.column}）。"
     elif found.how == "prose":
-        text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{_where(first, doc)}：“{first.raw_text}”）。"
+        text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{where_printed(first, doc)}：“{first.raw_text}”）。"
     else:
         blank = "，表中该栏为空" if all("blank" in f.flags for f in found.facts) else ""  # printed as nought
-        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{_where(first, doc)}{blank}）。"
+        text = f"{scope_name(doc)}{label}{column}{kind_word}为{shown}（{where_printed(first, doc)}{blank}）。"
         if found.how == "sum":
             parts = " + ".join(f"{fmt(f.value)}" for f in found.facts)
             if len({(f.row_label, f.column) for f in found.facts}) == 1:

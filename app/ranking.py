@@ -16,12 +16,12 @@ from app.frame import Frame
 from app.lookup import DocFacts, find_amount, norm
 from ingest.classification import bare
 from ingest.numbers import MONEY, convert
-from store.models import Fact
+from store.models import PROSE, Fact
 
 # 类 3 digits, 款 5, 项 7, in the function classification; the economic one has 类 (301) and 款 (30101) only.
 _CODE_LENGTH = {"类": 3, "款": 5, "项": 7}
 _DEPTH = {"类": 1, "款": 2, "项": 3}  # rows without codes: their depth in the printed hierarchy
-_TOTALS = re.compile(r"^(合计|小计|总计|共计|收入合计|支出合计|本年支出合计|本年收入合计)$|合计$")
+_TOTALS = re.compile(r"^(合计|小计|总计|共计|收入合计|支出合计|本年支出合计|本年收入合计|项目总额?)$|合计$")
 # Words that ask for the order of rows, not for a figure: dropped before the named row is looked up.
 _RANK_WORDS = re.compile(r"(排(?:在|名)?)?前[一二两三四五六七八九十\d]+(位|名|项|个|大)?|排(?:在)?第几(?:位|名)?|第几(?:位|名|大)|"
                          r"最(?:高|多|大|低|少|小)|哪(?:一|几)?(?:个|项|类|款|些|种|块|部分|方面)?|什么|是|的|有|"
@@ -42,8 +42,8 @@ class Ranked:
 def rank(doc_facts: DocFacts, frame: Frame, text: str) -> Ranked | None:
     """The rows the question ranks, ordered, with those it asks for; None when no table holds such rows."""
     words = _RANK_WORDS.sub(" ", text)
-    anchor = find_amount(doc_facts, replace(frame, total=False, extreme=None), words) if frame.terms or frame.codes \
-        else None
+    plain = replace(frame, total=False, extreme=None)
+    anchor = find_amount(doc_facts, plain, words) if frame.terms or frame.codes else None
     if frame.ranking == "position":
         named = _named_under(doc_facts, frame) or (anchor.facts[0] if anchor else None)
         if named is None:
@@ -52,6 +52,12 @@ def rank(doc_facts: DocFacts, frame: Frame, text: str) -> Ranked | None:
         group = named.row_path[-2] if len(named.row_path) > 1 else named.table_title
         return _ordered(rows, frame, group, named) if len(rows) > 1 else None
     rows, group = _candidates(doc_facts, frame, anchor.facts[0] if anchor else None)
+    if len(rows) < 2 and words.strip():
+        # a name the tables do not break down ("贸易高质量发展专项里哪一块"): the budget lines its explanation
+        # prints, when the prose has them (…经费情况说明 > 六、年度预算安排: 项目总额 and its parts)
+        found = find_amount(doc_facts, replace(plain, terms=()), words)
+        if found is not None and found.facts[0].table_kind == PROSE:
+            rows, group = _candidates(doc_facts, frame, found.facts[0])
     return _ordered(rows, frame, group) if len(rows) > 1 else None
 
 
@@ -85,11 +91,17 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         return _siblings(doc_facts, anchor), (anchor.row_path[-2] if len(anchor.row_path) > 1 else "")
     # a table's total, or no row named: the top rows of the table the question names ("项目支出表里哪个项目")
     for table in ([anchor] if anchor is not None else []) + _tables(doc_facts, frame):
-        rows = [f for f in _same_column(doc_facts, table) if len(f.row_path) == 1
+        # the rows beside the total (a table's top rows; a prose budget's lines under its own heading)
+        rows = [f for f in _same_column(doc_facts, table) if len(f.row_path) == max(1, len(table.row_path))
                 and norm(f.row_label) not in doc_facts.self_names]
-        if len(rows) > 1:
-            return rows, ""
+        if len(rows) > 1:  # a prose budget's lines are those of the item its explanation is about
+            return rows, _explained(table) if table.table_kind == PROSE else ""
     return [], ""
+
+
+def _explained(f: Fact) -> str:
+    """The item a prose explanation is about: "贸易高质量发展专项（政策资金）经费情况说明 > 六、…" → its name."""
+    return re.sub(r"(经费|项目)?情况说明$", "", f.table_title.split(" > ")[0]).strip()
 
 
 def _tables(doc_facts: DocFacts, frame: Frame) -> list[Fact]:

@@ -6,7 +6,12 @@ from decimal import Decimal
 
 import pytest
 
+from app.service import Service
+from app.settings import Settings
 from app.understand import understand
+from store.embedders import NgramEmbedder
+from store.vectors import InMemoryIndex
+from tests.conftest import shared_sample
 from tests.test_multiyear import service  # noqa: F401 - the module fixture: every sample loaded
 
 pytestmark = pytest.mark.slow
@@ -77,3 +82,18 @@ def test_a_party_committee_department_not_loaded_is_another_body(service):  # no
 def test_which_of_two_bodies_spends_more_puts_the_larger_first(service):  # noqa: F811
     answer = service.ask("普陀区政府办和商务委2025年差旅费哪家多？")
     assert (answer.status, answer.value) == ("verified", Decimal("80000.00")), answer.answer
+
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory) -> Service:
+    """商务委's 部门预算 alone: it explains each 专项 with its budget lines."""
+    svc = Service(Settings(home=tmp_path_factory.mktemp("dept")), vectors=InMemoryIndex(NgramEmbedder()))
+    assert [r.status for r in svc.ingest([shared_sample("putuo_commerce_dept_2025_budget")])] == ["ingested"]
+    return svc
+
+
+def test_the_budget_lines_a_projects_explanation_prints_are_ranked(department):
+    # 部门预算 p24 "生命健康专项（政策资金）经费情况说明 > 六、年度预算安排": 项目总额 1170 and four lines under it
+    answer = department.ask("普陀区商务委2025年生命健康专项里，哪一块钱最多？")
+    assert (answer.status, answer.value) == ("verified", Decimal("870.00")), answer.answer
+    assert "生命健康专项（政策资金）各项最多的是支持企业规模化发展870.00万元" in answer.answer
