@@ -78,13 +78,14 @@ class Backend:
     detail: str
 
 
-def backends(facts: FactStore, vectors: VectorIndex, schema_known: int) -> list[Backend]:
+def backends(facts: FactStore, vectors: VectorIndex) -> list[Backend]:
     """The fact store and the vector index as configured: reachable, migrated, holding the same chunks."""
     counts = facts.stats()
     version = facts.schema_version()
-    migrated = version == schema_known
+    latest = facts.schema_latest()
+    migrated = version == latest
     out = [Backend("facts", str(facts.path), migrated,
-                   f"schema {version}/{schema_known}, {counts['documents']} documents, {counts['facts']} facts, "
+                   f"schema {version}/{latest}, {counts['documents']} documents, {counts['facts']} facts, "
                    f"{counts['chunks']} chunks" + ("" if migrated else ": reopen with this version to migrate"))]
     try:
         held = vectors.count()

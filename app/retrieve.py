@@ -32,17 +32,15 @@ GLOSSARY = "名词解释"
 SCOPED_CHUNKS = 5000  # a scope this small is ranked among its own chunks, fetched by id: no metadata filter
 
 
-def _vector_search(text: str, store: FactStore, vectors: VectorIndex, doc_ids: Sequence[str],
-                   k: int) -> list[tuple[str, float]]:
-    """Vector hits within doc_ids: the fact store names the scope's chunks first (Chroma's where filter costs
-    hundreds of ms at 500k chunks), a large scope falls back to the filtered index search."""
-    wanted = set(doc_ids)
-    if len(wanted) == store.document_count():  # every document: no filter at all
-        return vectors.query(text, k=k)
-    ids = store.chunk_ids(list(wanted))
-    if len(ids) <= SCOPED_CHUNKS:
-        return vectors.query(text, k=k, ids=ids)
-    return vectors.query(text, k=k, doc_ids=list(doc_ids))
+def _vector_scope(store: FactStore, doc_ids: Sequence[str]) -> dict[str, list[str]]:
+    """How a vector search is narrowed to doc_ids: by the scope's own chunks, which the fact store names
+    (Chroma's where filter costs hundreds of ms at 500k chunks); by the filter for a large scope; not at all
+    when every document is in scope."""
+    wanted = list(dict.fromkeys(doc_ids))
+    if len(wanted) == store.document_count():
+        return {}
+    ids = store.chunk_ids(wanted)
+    return {"ids": ids} if len(ids) <= SCOPED_CHUNKS else {"doc_ids": wanted}
 
 
 def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Sequence[str],
@@ -51,10 +49,11 @@ def search(text: str, store: FactStore, vectors: VectorIndex | None, doc_ids: Se
            prefer_text: re.Pattern | None = None) -> list[tuple[Chunk, float]]:
     """The k passages best matching text within doc_ids (scope narrows before any search), re-ranked
     by the subject terms they contain and, for definitions, by the section they stand in."""
+    narrowed = _vector_scope(store, doc_ids) if vectors else {}
     for pool in (k * 5, k * POOL_WIDENING):
         # table rows outnumber prose many times over: when only prose is wanted, look further down the lists
         lexical = [c.chunk_id for c, _ in store.search_chunks(text, k=pool, doc_ids=list(doc_ids))]
-        vector = [cid for cid, _ in _vector_search(text, store, vectors, doc_ids, pool)] if vectors else []
+        vector = [cid for cid, _ in vectors.query(text, k=pool, **narrowed)] if vectors else []
         fused = dict(rrf([lexical, vector]))
         chunks = {c.chunk_id: c for c in store.get_chunks(list(fused))}
         if not kinds or sum(c.kind in kinds for c in chunks.values()) >= k:

@@ -22,7 +22,7 @@ from app.verify import Evidence, verify
 from ingest.pipeline import IngestReport, ingest_many, parse_file, pdf_paths
 from store.embedders import make_embedder
 from store.errors import BudgetQAError
-from store.facts import open_fact_store, schema_known
+from store.facts import open_fact_store
 from store.models import Document, Fact
 from store.vectors import ChromaIndex, VectorIndex
 
@@ -152,7 +152,7 @@ class Service:
 
     def backends(self) -> list[Backend]:
         """The configured stores (embedded or servers): where they are, and whether they are ready."""
-        return backends(self.facts_store, self.vectors, schema_known(self.facts_store))
+        return backends(self.facts_store, self.vectors)
 
     def _repair(self) -> list[Finding]:
         found = check(self.facts_store, self.vectors, self.settings.pdfs_path, repair=True)
@@ -180,15 +180,21 @@ class Service:
         with PdfFile(path) as pdf:
             return pdf.render_region(page, region, highlight, resolution)
 
-    def quoted_lines(self, doc_id: str, page: int, quoted: str) -> list[tuple[float, float, float, float]]:
-        """The boxes of a page's lines an answer quotes (its passage, highlighted where no cell is cited)."""
+    def quoted_band(self, doc_id: str, page: int, quoted: str, resolution: int = 110):
+        """A PIL image of the page band holding the lines an answer quotes, each line marked (its passage, shown
+        where no cell is cited); None when no line is found or the PDF is not archived."""
         from ingest.pdf import PdfFile
 
         path = self.pdf_path(doc_id)
         if path is None:
-            return []
-        with PdfFile(path) as pdf:
-            return pdf.quoted_lines(page, quoted)
+            return None
+        with PdfFile(path) as pdf:  # one open for finding the lines and drawing them
+            boxes = pdf.quoted_lines(page, quoted)
+            if not boxes:
+                return None
+            band = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                    max(b[3] for b in boxes))
+            return pdf.render_region(page, band, boxes, resolution)
 
     def documents(self) -> list[Document]:
         """What is loaded."""

@@ -53,6 +53,7 @@ class FactStore(Protocol):
     def set_review(self, finding_key: str, doc_id: str, mark: str | None, note: str = "") -> None: ...
     def reviews(self, doc_id: str | None = None) -> dict[str, Review]: ...
     def schema_version(self) -> int: ...
+    def schema_latest(self) -> int: ...
     def has_document(self, doc_id: str) -> bool: ...
     def get_document(self, doc_id: str) -> Document | None: ...
     def documents(self) -> list[Document]: ...
@@ -71,15 +72,6 @@ class FactStore(Protocol):
     def document_count(self) -> int: ...
     def writer_lock(self, timeout: float,
                     waiting: Callable[[str], None] | None = None) -> AbstractContextManager[None]: ...
-
-
-def schema_known(store: FactStore) -> int:
-    """How many migrations this version has for the store's backend."""
-    if isinstance(store, SQLiteFactStore):
-        return len(db.MIGRATIONS)
-    from store.postgres import MIGRATIONS
-
-    return len(MIGRATIONS)
 
 
 def open_fact_store(path: Path, database_url: str | None = None) -> FactStore:
@@ -327,6 +319,10 @@ class SQLiteFactStore(SqlFactStore):
         """How many schema migrations this store has had applied."""
         with self._lock:
             return db.schema_version(self.conn)
+
+    def schema_latest(self) -> int:
+        """How many migrations this version knows for SQLite."""
+        return len(db.MIGRATIONS)
 
     def add_document(self, doc: Document, facts: Sequence[Fact], chunks: Sequence[Chunk]) -> None:
         """Store a document with its facts and chunks in one transaction, replacing any old copy."""

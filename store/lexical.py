@@ -48,11 +48,17 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 FTS_TABLE = "chunk_fts"
 
 
+_warming: threading.Thread | None = None
+
+
 def warm_up() -> threading.Thread:
-    """Load jieba's dictionary (~1 s) in a background thread, e.g. while a PDF is being read in its own process."""
-    thread = threading.Thread(target=jieba.initialize, name="jieba-warm-up", daemon=True)
-    thread.start()
-    return thread
+    """Load jieba's dictionary (~1 s) in a background thread, e.g. while a PDF is being read in its own process;
+    started once per process (the service's start-up and each ingest both ask for it)."""
+    global _warming
+    if _warming is None:
+        _warming = threading.Thread(target=jieba.initialize, name="jieba-warm-up", daemon=True)
+        _warming.start()
+    return _warming
 
 
 def tokenize(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -102,16 +103,10 @@ class PostgresFactStore(SqlFactStore):
     _MARK = "%s"
 
     def __init__(self, url: str) -> None:
-        psycopg = _driver()
         self.url = url
         self.path = redacted(url)  # what messages name, as the SQLite store names its file
-        self._errors = psycopg.Error
-        try:
-            # autocommit: a read never leaves a transaction open; writes use _writing() explicitly.
-            self._conn: Any = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        except psycopg.Error as e:
-            raise StoreError(f"{self.path}: cannot connect to the PostgreSQL fact store ({_first_line(e)}); "
-                             "check BUDGETQA_DATABASE_URL and that the server is running") from e
+        self._errors = _driver().Error
+        self._conn: Any = self._connect()
         self._lock = threading.RLock()
         self._stats: tuple[int, lexical.IndexStats] | None = None
         try:
@@ -119,6 +114,15 @@ class PostgresFactStore(SqlFactStore):
         except BaseException:
             self._conn.close()
             raise
+
+    def _connect(self) -> Any:
+        """A new session; autocommit, so a read never leaves a transaction open (writes use _writing())."""
+        psycopg = _driver()
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as e:
+            raise StoreError(f"{self.path}: cannot connect to the PostgreSQL fact store ({_first_line(e)}); "
+                             "check BUDGETQA_DATABASE_URL and that the server is running") from e
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -142,11 +146,7 @@ class PostgresFactStore(SqlFactStore):
 
         A session advisory lock on a connection of its own: a writer that dies, even by kill -9, loses its
         connection and so the lock, as the SQLite store's flock does."""
-        psycopg = _driver()
-        try:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        except psycopg.Error as e:
-            raise StoreError(f"{self.path}: cannot connect for the write lock ({_first_line(e)})") from e
+        conn = self._connect()
         try:
             deadline, told = time.monotonic() + timeout, False
             while not conn.execute("SELECT pg_try_advisory_lock(%s, 0)", (_WRITER_LOCK,)).fetchone()[0]:
@@ -164,6 +164,10 @@ class PostgresFactStore(SqlFactStore):
     def schema_version(self) -> int:
         """How many schema migrations this database has had applied."""
         return len(applied_migrations(self.conn))
+
+    def schema_latest(self) -> int:
+        """How many migrations this version knows for PostgreSQL."""
+        return len(MIGRATIONS)
 
     def add_document(self, doc: Document, facts: Sequence[Fact], chunks: Sequence[Chunk]) -> None:
         """Store a document with its facts and chunks in one transaction, replacing any old copy."""
@@ -200,11 +204,10 @@ class PostgresFactStore(SqlFactStore):
             try:
                 stats = self._index_stats()
                 words, chars = lexical.plan_query(query, stats)
-                terms = [(w, _TOKENS) for w in words] + [(c, _CHARS) for c in chars]
+                terms = [(w, "tokens") for w in words] + [(c, "chars") for c in chars]
                 if not terms:
                     return []
-                idf = [_idf(stats.total_chunks, stats.df("tokens" if col == _TOKENS else "chars", t))
-                       for t, col in terms]
+                idf = [_idf(stats.total_chunks, stats.df(column, t)) for t, column in terms]
                 scope = "" if doc_ids is None else "AND c.doc_id = ANY(%(docs)s)"
                 rows = self.conn.execute(
                     f"""WITH q(term, col, idf, w) AS (
@@ -218,8 +221,8 @@ class PostgresFactStore(SqlFactStore):
                             WHERE true {scope}
                             GROUP BY t.chunk_id ORDER BY score DESC, t.chunk_id LIMIT %(k)s) s
                         JOIN chunks c ON c.id = s.chunk_id ORDER BY s.score DESC, c.id""",
-                    {"terms": [t for t, _ in terms], "cols": [col for _, col in terms], "idf": idf,
-                     "w": [_WEIGHT[col] for _, col in terms], "avgdl": stats.total_tokens / max(1, stats.total_chunks),
+                    {"terms": [t for t, _ in terms], "cols": [_COLUMN_CODE[c] for _, c in terms], "idf": idf,
+                     "w": [_WEIGHT[_COLUMN_CODE[c]] for _, c in terms], "avgdl": stats.total_tokens / max(1, stats.total_chunks),
                      "docs": list(dict.fromkeys(doc_ids or ())), "k": k},
                 ).fetchall()
             except self._errors as e:
@@ -246,11 +249,8 @@ def _idf(total: int, df: int) -> float:
     return idf if idf > 0 else 1e-6
 
 
-def _counts(terms: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for t in terms:
-        out[t] = out.get(t, 0) + 1
-    return out
+def _counts(terms: Sequence[str]) -> Counter[str]:
+    return Counter(terms)
 
 
 def _first_line(e: BaseException) -> str:

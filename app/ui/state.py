@@ -55,11 +55,7 @@ def source_png(_service: Service, key: str, doc_id: str, page: int, bbox: tuple[
 @st.cache_data(show_spinner=False, max_entries=128)
 def passage_png(_service: Service, key: str, doc_id: str, page: int, quoted: str) -> bytes | None:
     """The page band holding the lines an answer quotes, each line marked; None when none is found (or no PDF)."""
-    boxes = _service.quoted_lines(doc_id, page, quoted)
-    if not boxes:
-        return None
-    band = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    return png_bytes(_service.page_image(doc_id, page, band, boxes))
+    return png_bytes(_service.quoted_band(doc_id, page, quoted))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
