@@ -75,8 +75,7 @@ def ingest(
     if any(not p.strip() for p in paths):
         raise typer.BadParameter("an empty path was given; name the PDF files or folders to load", param_hint="PATHS")
     service = _service(home, create=True)
-    service.prepare_ingest()  # the reader starts while the vector index opens
-    _ = service.vectors
+    service.prepare_ingest()  # the reader starts in the background (the vector index opens under the write lock)
     failed = 0
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, transient=True, disable=as_json or not err.is_terminal)
