@@ -48,6 +48,13 @@ def machine() -> str:
 def summary(results: dict) -> list[str]:
     """The key figures, first."""
     lines = ["## Key figures", ""]
+    if "ingest" in results:
+        rows, one, two = results["ingest"]["rows"], results["ingest"]["one_worker"], results["ingest"]["two_workers"]
+        ratios = sorted(r["ingest_s"] / r["floor_s"] for r in rows)
+        lines.append(f"- Ingest per file: {ratios[0]:.2f}–{ratios[-1]:.2f}× pdfplumber's own pass; a folder of "
+                     f"{one['files']} files with 2 workers: {one['ingest_s'] / two['ingest_s']:.2f}× the throughput "
+                     f"of 1 ({60 * two['files'] / two['ingest_s']:.0f} vs {60 * one['files'] / one['ingest_s']:.0f} "
+                     "files/min, start-up excluded).")
     if "retrieval" in results:
         emb = {k: v for k, v in results["retrieval"]["embedders"].items() if "error" not in v}
         chosen, _ = retrieval.choose(emb)

@@ -252,6 +252,13 @@ def _parse_worker(path: str, parse: Parser = parse_file) -> Parsed | BadInputErr
         return exc
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported as that file's error when it is read
+
+
 def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex, force: bool = False,
                 workers: int = 1, progress: Callable[[Path, int, int], None] | None = None,
                 parse: Parser = parse_file, archive: Archiver | None = None) -> Iterator[IngestReport]:
@@ -272,6 +279,8 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
                                "already loaded (same sha256); use --force to redo it", "duplicate")
         else:
             todo.append(path)
+    # Largest first: a long file started last would leave the other workers idle while it finishes.
+    todo.sort(key=_size, reverse=True)
     executor = ProcessPoolExecutor if parse is parse_file else ThreadPoolExecutor
     worker = functools.partial(_parse_worker, parse=parse)
     with executor(max_workers=workers) as pool:

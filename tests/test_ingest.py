@@ -156,6 +156,22 @@ def test_parallel_workers_give_the_same_store(bad, tmp_path):
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
 
 
+def test_parallel_workers_start_the_largest_files_first(tmp_path):
+    # A long file started last would keep one worker busy while the others sit idle.
+    sizes = {"small.pdf": 10, "large.pdf": 3000, "medium.pdf": 500}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"%PDF-" + b"x" * size)
+    started: list[str] = []
+
+    def parse(path, progress, doc_id):
+        started.append(path.name)
+        raise pipeline.BadInputError(str(path), "not read in this test", "damaged")
+
+    reports = list(pipeline.ingest_many(sorted(tmp_path.iterdir()), None, None, force=True, workers=2, parse=parse))
+    assert {r.status for r in reports} == {"failed"} and len(reports) == 3
+    assert set(started[:2]) == {"large.pdf", "medium.pdf"} and started[2] == "small.pdf"
+
+
 def test_metadata_never_comes_from_the_file_name(tmp_path):
     renamed = tmp_path / "上海市2099年决算.pdf"
     shutil.copy(XINZHOU, renamed)
