@@ -59,6 +59,9 @@ MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
 
 
+_PRECISION = re.compile(r"[，,]?\s*(?:精确到(?:小数点后)?(?:万元|元|亿元|[一二两三四1-4]位(?:小数)?)|保留(?:到)?(?:小数点后)?[一二两三四1-4]位(?:小数)?|四舍五入)")
+
+
 class Asker:
     """Answers questions over one fact store and vector index."""
 
@@ -97,6 +100,10 @@ class Asker:
         """Answer one question; refuse rather than guess."""
         if (spelled := respelled(question)) != question:  # 預算, ２０２５, 二〇二五年: read as the documents print them
             return replace(self.ask(spelled, doc_hint), question=question)
+        if (plain := _PRECISION.sub("", question)) != question and plain.strip():
+            # "精确到元", "保留两位小数": how to write the figure (元 becomes the unit asked), not what it is about
+            unit = m.group(1) if (m := re.search(r"精确到(万元|元|亿元)", question)) else ""
+            return replace(self.ask(plain.rstrip("，,") + (f"（{unit}）" if unit else ""), doc_hint), question=question)
         if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
             # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
             answer = self.ask(two.group("main"), doc_hint)

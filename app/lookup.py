@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import get_lexicon
 from app.scope import aliases
+from ingest.classification import bare
 from app.scope import places as place_names
 from store.models import PROSE, Document, Fact
 
@@ -84,6 +85,12 @@ class DocFacts:
                 self.by_code[f.row_code].append(f)
 
     @cached_property
+    def title_cores(self) -> list[str]:
+        """The document's table titles as a question names them (no year or number), longest first."""
+        cores = {_TITLE_NOISE.sub("", norm(f.table_title)) for f in self.facts if f.table_kind != PROSE}
+        return sorted((c for c in cores if len(c) >= 6 and c.endswith("表")), key=len, reverse=True)
+
+    @cached_property
     def table_stages(self) -> frozenset[str]:
         """The budget stages (年初预算数, 全年预算数, 决算数) some table column of the document carries."""
         columns = {norm(f.column) for f in self.facts if f.table_kind != PROSE}
@@ -99,6 +106,9 @@ class DocFacts:
         """Labels of this document the question names, in question order; at one place the most
         specific first (a synonym's own label before the generic 合计 it may also mean)."""
         text = norm(text)
+        for core in self.title_cores:  # "收入支出决算总表里，上级补助收入": the table named is where, not what
+            if core in text:
+                text = text.replace(core, " " * len(core))
         found: list[tuple[int, int, str]] = []
         taken: list[tuple[int, int]] = []
         for label in self.labels_longest_first:
@@ -196,6 +206,8 @@ def previous_year(query: Frame, doc: Document | None) -> int | None:
 
 def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None = None) -> tuple[list[Fact], str] | None:
     """The cell(s) of the best table that answer: the asked column, else the row's default figure."""
+    if query.column and query.column in label and query.column != label and label in norm(query.question):
+        query = replace(query, column=None)  # "国有资本经营预算财政拨款收入": the row says 财政拨款 itself
     by_table: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
         by_table[f.table_title].append(f)
@@ -226,8 +238,10 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
                 cells = [c for c in cells if has_stage(c, query.stage)] or cells
             if not cells:
                 continue
-            if funds_titled(title) and not any(_column_ok(c, query.column) for c in cells):
-                cells = [default_cell(cells, doc)]  # "财政拨款安排的…": the 财政拨款支出预算表's own figure
+            if (funds_titled(title) or (query.column and query.column in title)) and not any(
+                    _column_ok(c, query.column) for c in cells):
+                # "财政拨款安排的…": the 财政拨款支出预算表's own figure; 基本支出 of a row of the 基本支出 table
+                cells = [default_cell(cells, doc)]
             elif query.column:
                 cells = [c for c in cells if _column_ok(c, query.column)]
             else:
@@ -236,12 +250,37 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
                 chosen.append(cells[0])
         if not chosen:
             continue
+        if len(chosen) > 1:
+            chosen = under_named_groups(chosen, query.question)
+        # A label carried down a merged cell over its 小计 and the lines of it: the 小计 is the figure, not a sum
+        subtotals = [f for f in chosen if any(p in ("小计", "合计") for p in f.row_path[1:])]
+        if len(chosen) > 1 and len(subtotals) == 1:
+            chosen = subtotals
         codes = [f.row_code for f in chosen if f.row_code]
         if len(chosen) > 1 and len(codes) == len(chosen):
             # 款 and 项 can share a name (其他商业服务业等支出): the broader code is the answer.
             chosen = [min(chosen, key=lambda f: len(f.row_code or ""))]
         return chosen, title
     return None
+
+
+_GROUP_MARKS = re.compile(r"[A-Z]$|类$")
+
+
+def group_core(label: str) -> str:
+    """A group row's name as a question says it: "三、服务C" → 服务."""
+    return _GROUP_MARKS.sub("", bare(label).strip())
+
+
+def under_named_groups(cells: list[Fact], question: str) -> list[Fact]:
+    """Of rows printing one label in several groups, those under the groups the question names
+    (服务类 › 省政协专项会议 › 住宿服务, not the 住宿服务 of the 培训费 group); all of them when it names none."""
+    q = norm(question)
+
+    def named(f: Fact) -> int:
+        return sum(1 for p in set(f.row_path) if p != f.row_label and len(core := norm(group_core(p))) >= 2 and core in q)
+    best = max(map(named, cells))
+    return [f for f in cells if named(f) == best] if best else cells
 
 
 _TITLE_NOISE = re.compile(r"^(20\d\d年度?)?(公开)?\d*表?|[“”\"（）()]|（?[功经][能济](分类|科目)）?$")
@@ -315,7 +354,7 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
             picked = pick(rows, replace(query, column=None), label, doc) if rows else None
             if picked:
                 return _found(doc, picked[0], picked[0][0].row_label)
-    for label in _qualifiers_last(doc_facts.subjects(query, text), query.column):
+    for label in _children_first(_qualifiers_last(doc_facts.subjects(query, text), query.column), doc_facts, text):
         facts = doc_facts.by_label.get(label) or doc_facts.by_alt.get(label, [])
         if label in _GENERIC or label in _TOTAL_LABELS and label not in norm(text):
             # "合计" only through a synonym (三公经费 → its table's 合计 row), in the table it names.
@@ -350,6 +389,18 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         if found:
             return found
     return find_prose(doc_facts, query, text, ("金额",), explain_all=True)
+
+
+def _children_first(labels: list[str], doc_facts: DocFacts, text: str) -> list[str]:
+    """The labels, one printed under another the question names first: "省政协专项会议的住宿服务" asks for the
+    住宿服务 line of that group, not the group (both as printed: a synonym's labels are alternatives)."""
+    asked = norm(text)
+    verbatim = {x for x in labels if x in asked}
+
+    def under_another(label: str) -> bool:
+        rows = doc_facts.by_label.get(label, []) if label in verbatim else []
+        return any(norm(p) in verbatim and norm(p) != label for f in rows for p in f.row_path)
+    return sorted(labels, key=lambda x: not under_another(x))
 
 
 def _qualifiers_last(labels: list[str], column: str | None) -> list[str]:

@@ -36,8 +36,9 @@ def joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
         summed = sum_of(facts.doc, [find_amount(facts, operand(query, m.text), m.text) for m in measures])
         if summed:
             return summed
+    joined_labels = [x for x in facts.labels_longest_first if _JOIN.search(x)]  # 商品和服务支出 is one row
     for piece in key_phrases(text):
-        parts = [p for p in _JOIN.split(piece) if p]
+        parts = _split_items(piece, joined_labels)
         if len(parts) < 2:
             continue
         last = parts[-1]
@@ -45,6 +46,17 @@ def joined(facts: DocFacts, query: Frame, text: str) -> Found | None:
         items = [p + last[len(p):] if len(p) <= 3 < len(last) else p for p in parts[:-1]] + [last]
         return sum_of(facts.doc, [find_amount(facts, operand(query, item), item) for item in items])
     return None
+
+
+def _split_items(piece: str, joined_labels: list[str]) -> list[str]:
+    """A phrase split at its joining words, except those inside a row label ("商品和服务支出")."""
+    kept: list[str] = []
+    for label in joined_labels:
+        if label in piece:
+            piece = piece.replace(label, f"\0{len(kept)}\0")
+            kept.append(label)
+    parts = [p for p in _JOIN.split(piece) if p]
+    return [re.sub(r"\0(\d+)\0", lambda m: kept[int(m.group(1))], p) for p in parts]
 
 
 def sum_of(doc: Document, found: list[Found | None]) -> Found | None:

@@ -268,6 +268,23 @@ def other_province(phrase: str, documents: Sequence[Document]) -> bool:
     return bool(asked and hits and all((p := province(d.unit_name)) and p != asked for d in hits))
 
 
+_GENERIC_BODY = re.compile(r"(人民政府办公室|办公室|办公厅|委员会|管理局|事务中心|服务中心|中心|局|委|厅|办|部|处|科|室)$")
+_PLACE_CHARS = re.compile(r"[省市区县州旗镇乡]|街道")
+
+
+def _known_tail(phrase: str, known: set[str]) -> bool:
+    """Whether the phrase ends in three or more characters of a loaded name and what comes before them names
+    no place: a question's words run into the name (表里省政协), where 区政协 or 浙江省政协 would be another body."""
+    for start in range(len(phrase) - 3 + 1):
+        tail = phrase[start:]
+        if not _GENERIC_BODY.sub("", tail):
+            return False  # 办公室 alone is every office's: "博物馆管理建设办公室" is not a loaded body's name
+        if any(tail in a for a in known):
+            before = phrase[:start]
+            return start > 0 and not _PLACE_CHARS.search(before) and not any(p in before for p in _provinces())
+    return False
+
+
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
@@ -291,6 +308,8 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
             continue
         if phrase.startswith(("本", "该", "我", "单位", "部门")):
             continue
+        if _known_tail(phrase, known):
+            continue  # "政府采购表里省政协": words before a loaded name (省政协), not another body's name
         if _UNIT_NOUN.search(phrase) and len(phrase) >= 3 and not any(phrase in a or a in phrase for a in known):
             return phrase  # 万里街道, 长征镇, 省法院: a unit by its own name, not loaded
         if len(phrase) < 4:

@@ -9,7 +9,7 @@ from app.frame import Frame
 from app.lexicon import get_lexicon
 
 # Questions about people and places: budget disclosures name neither.
-_WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|在哪|电话(?:号码)?(?:是|多少号)|联系电话|联系方式")
+_WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|(?<![用挂花放列排归记])在哪(?!个|一|项|类|款|些|年|部分|方面)|电话(?:号码)?(?:是|多少号)|联系电话|联系方式")
 _REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|经费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|经费|资金|预算|支出|拨款)")
@@ -30,7 +30,7 @@ _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|(?:折合|换算成|换成)(
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 # "2017—2019年", "2017年到2019年", "2017、2018、2019年": every year of the span or list
-_YEAR_SPAN = re.compile(r"(20\d{2})\s*年?度?\s*(?:—|–|-|~|～|至|到)\s*(20\d{2})\s*年")
+_YEAR_SPAN = re.compile(r"(?<!\d)(20\d{2})\s*年?度?\s*(?:—|–|-|~|～|至|到)\s*(20\d{2})(?!\d)\s*年?")
 _YEAR_LISTED = re.compile(r"(20\d{2})\s*年?\s*(?=[、和与及,，]\s*20\d{2})")
 _YEAR_LAST_LISTED = re.compile(r"(?<=\d{4}[、和与及,，])(20\d{2})(?![\d年])")  # "2017、2018、2019三年": the last one
 _EVERY_YEAR = re.compile(r"[这近]?[两三四五几]年(?:里|中|来|间|内|当中)?(?!度)(?=.*(?:哪|合计|加起来|一共|总共|最|分别|各))|历年|各年|每年|逐年")
@@ -47,7 +47,7 @@ _LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少�
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
 _OFFICIAL = r"[局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席"  # a person by title
-_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|美元|零售总额|出口总额|"
+_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|月份|季度|每月|用款计划|美元|零售总额|出口总额|"
                           rf"GDP|({_OFFICIAL}|委员|个人|领导|干部|科员|职员|"
                           r"(一|每)(名|位|个)[\u4e00-\u9fff]{1,4})[^。？?]{0,10}(工资|收入|薪|奖金)")
 # Questions no disclosure answers, whatever it prints: an opinion of the budget, where the money was spent abroad
@@ -56,7 +56,9 @@ _NOT_STATED = ((re.compile(r"合理吗|是否合理|合不合理|偏高|偏低|�
                (re.compile(r"(哪些|哪个|什么)(国家|城市)|(出国|出访|出境|出差|考察)[^。？?]{0,10}(去了?哪|哪些地区|目的地)"),
                 "预算公开文件不列出出访或出差的目的地"),
                (re.compile(rf"({_OFFICIAL})[^。？?]{{0,10}}(年薪|工资|薪水|薪酬|奖金)"),
-                "预算公开文件不提供个人的工资收入"))
+                "预算公开文件不提供个人的工资收入"),
+               (re.compile(r"开户(银行|行)|银行账[户号]|账号|零余额账户|供应商|中标|承包商|哪家公司|哪个公司|合同编号"),
+                "预算公开文件不列出银行账户、供应商或合同"))
 
 
 _FIGURES_LISTED = re.compile(r"列出|列一下|列个表|列表|分别|各是|各为|各年")

@@ -71,8 +71,13 @@ def _groups(roles: _Roles, width: int) -> list[list[int]]:
     return runs
 
 
-def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
-    """Every numeric cell of a standard table as a Fact; blanks in rows with figures as zero."""
+Groups = dict[int, dict[int, str]]  # per run of label columns: grid column → the group row last begun there
+
+
+def table_facts(doc_id: str, table_no: int, table: TableBlock, groups: Groups | None = None) -> list[Fact]:
+    """Every numeric cell of a standard table as a Fact; blanks in rows with figures as zero.
+
+    groups: the group rows open at the end of the table's previous page, when it was read as another block."""
     if table.kind == "绩效目标表":
         from ingest.performance import performance_facts
 
@@ -83,6 +88,8 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
     grid = cover([r.cells for r in table.rows])
     parents: dict[int, dict[str, str]] = {}  # per run: code → label, for the hierarchy
     current_class: dict[int, str] = {}
+    above: Groups = {} if groups is None else groups
+    class_level: dict[int, int] = {}  # per run: the grid column the last class row began in
     facts: list[Fact] = []
     for r_index, row in enumerate(table.rows):
         covered = grid[r_index]
@@ -94,10 +101,17 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
             code, flags, names = _row_identity(run, roles, covered, row.cells)
             figures = {c: parse_number(_t(row.cells[c]) if c < len(row.cells) else "") for c in values}
             label = names[0] if names else (code or "")
+            groups, start = _groups_above([c for c in run if c in roles.label], row.cells, covered,
+                                          above.setdefault(run_no, {}))
+            if start is not None and start < class_level.get(run_no, 0):
+                current_class.pop(run_no, None)  # a group to the left of the class row (三、服务C) is not under it
+            if start is not None and is_class_label(label):
+                class_level[run_no] = start
             blank_row = not any(v is not None for v in figures.values())
             if blank_row and not (table.kind in _BLANK_IS_ZERO and label):
                 continue
             path = _hierarchy(run_no, code, label, names, parents, current_class)
+            path = (*groups, *(p for p in path if p not in groups))
             for c, value in figures.items():
                 cell = row.cells[c] if c < len(row.cells) else None
                 if cell is None:
@@ -137,6 +151,27 @@ def table_facts(doc_id: str, table_no: int, table: TableBlock) -> list[Fact]:
     # funding sources) is a breakdown the grid does not place: leave it out rather than answer 0 for it.
     printed = {f.row_label for f in facts if "blank_row" not in f.flags}
     return [f for f in facts if "blank_row" not in f.flags or f.row_label not in printed]
+
+
+def _groups_above(label_cols: list[int], cells: tuple, covered: list,
+                  above: dict[int, str]) -> tuple[tuple[str, ...], int | None]:
+    """The group rows a row sits under when its label begins in a later label column than theirs
+    (采购品目大类 › 专项名称 › 采购物品名称), and the grid column it begins in; the row itself becomes the
+    group of the rows below it."""
+    if len(label_cols) < 2:
+        return (), None
+    own = [c for c in label_cols if c < len(cells) and cells[c] is not None and _t(cells[c])]
+    if not own:
+        return (), None
+    start = own[0]
+    # A label a merged cell carries down (covered) is already among the row's own names.
+    groups = tuple(above[c] for c in sorted(above) if c < start and not (c < len(covered) and _t(covered[c])))
+    for c in [c for c in above if c >= start]:
+        del above[c]
+    text = _t(cells[start])
+    if not text.startswith(("合计", "总计")):  # the total heads no group: every line is under it
+        above[start] = text
+    return groups, start
 
 
 def _row_identity(run: list[int], roles: _Roles, covered: list, cells: tuple) -> tuple[str | None, tuple[str, ...], list[str]]:

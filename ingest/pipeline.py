@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunks import table_chunks, text_chunks
-from ingest.facts import table_facts
+from ingest.facts import Groups, table_facts
 from ingest.metadata import read_metadata
 from ingest.overlap import conflicts, same_content
 from ingest.pages import page_labels
@@ -125,7 +125,9 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
                         "misread; load the original PDF")
     tables = read_tables(pages)
     meta = read_metadata(pages, tables, path.name)
-    facts: list[Fact] = [f for i, t in enumerate(tables) for f in table_facts(doc_id, i, t)]
+    groups: dict[tuple, Groups] = {}  # a table printed over pages as several blocks keeps its open groups
+    facts: list[Fact] = [f for i, t in enumerate(tables)
+                         for f in table_facts(doc_id, i, t, groups.setdefault((t.title, t.columns), {}))]
     paras = paragraphs(pages, tables)
     facts += prose_facts(doc_id, paras, meta.unit_name)
     known = [t for t in tables if t.kind != "其他表"]

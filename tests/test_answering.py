@@ -297,3 +297,21 @@ def test_a_why_question_about_a_project_reads_its_performance_table(service):
     # p27 绩效目标表（忻州市食品公司经营） 总体目标: "因为食品公司为体制改革历史遗留单位,已无实际职能,但由财政供给…"
     answer = service.ask("为什么忻州市商务局还要给食品公司拨经费？这笔钱用来干什么？")
     assert "体制改革历史遗留单位" in answer.answer and "人员工资" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("question", "value", "unit"), [
+    ("忻州市商务局基本支出精确到元", "5603000", "元"),  # 560.30万元 in the tables
+    ("忻州市商务局基本支出是多少万元，保留两位小数", "560.30", "万元"),
+])
+def test_how_a_figure_is_to_be_written_is_not_part_of_what_is_asked(service, question, value, unit):
+    answer = service.ask(question)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "忻州市商务局零余额账户的开户银行是哪家",
+    "忻州市商务局政府采购的中标供应商是谁",
+    "忻州市商务局2024年3月份用款计划多少",
+])
+def test_what_no_disclosure_prints_is_refused_with_the_reason(service, question):
+    assert service.ask(question).status == "refused"

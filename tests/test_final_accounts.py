@@ -142,3 +142,15 @@ def test_an_items_own_paragraph_does_not_answer_for_the_whole_its_section_names(
     # asked of that whole, 行政运行's rate is no answer (the whole's is printed as 完成年初预算的 95.89%)
     answer = service.ask("社工部2024年一般公共预算财政拨款支出决算，完成了全年预算的百分之多少？")
     assert "98.69" not in answer.answer or answer.status != "verified", answer.answer
+
+
+def test_a_line_of_a_table_named_as_where_is_that_line_not_the_table_total(service):
+    # p5 收入支出决算总表: 四、上级补助收入 is blank (0); its 收入合计 is 307.82
+    answer = service.ask("社会工作部收入支出决算总表里的上级补助收入有多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer
+
+
+def test_a_row_whose_label_names_the_funds_is_not_narrowed_by_them_again(service):
+    # 三、国有资本经营预算财政拨款收入 is blank; 财政拨款收入 as a whole is 307.82
+    answer = service.ask("社会工作部国有资本经营预算财政拨款收入多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer

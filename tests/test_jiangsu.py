@@ -242,3 +242,42 @@ def test_figures_listed_over_years_are_each_years(service):
     answer = service.ask("列出江苏省政协办公厅2017到2019年的三公经费")
     assert answer.status == "verified" and answer.answer.startswith("各年的数字如下"), answer.answer
     assert {c.year: c.value for c in answer.citations} == {2017: "676.10", 2018: "675.10", 2019: "660.10"}
+
+
+def test_a_procurement_line_is_read_under_its_category_and_project(service):
+    # 2018 公开12表: 三、服务C › 省政协专项会议 (758.49) › 住宿服务 537.30; the 省政协业务工作经费 group has its own
+    # 住宿服务 54.40 and 商品和服务支出 another 35.00
+    line = service.ask("2018年政协办公厅政府采购，省政协专项会议下面的住宿服务多少万元")
+    assert (line.status, line.value) == ("verified", Decimal("537.30")), line.answer
+    # the same project buys goods (一、货物A, 55.67) and services: the category asked is the one answered
+    services = service.ask("政协办公厅2018年省政协专项会议服务类采购预算")
+    assert (services.status, services.value) == ("verified", Decimal("758.49")), services.answer
+
+
+def test_a_procurement_table_continued_on_the_next_page_keeps_its_category(service):
+    # 2017 表十二: the 服务C rows of 省政协全委会 (714.80) are on p13, the category row on p12; its goods are 140.20
+    answer = service.ask("2017年省政协全委会的服务类政府采购是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("714.80")), answer.answer
+
+
+def test_words_before_a_loaded_name_are_not_another_body(service):
+    # "…采购表里省政协…" names 省政协 after the table; 浙江省政协 is another province's body
+    assert service.ask("2019年采购表里省政协业务工作经费是多少").status == "verified"
+    assert service.ask("浙江省政协2019年三公经费").status == "refused"
+
+
+def test_what_an_item_is_used_for_is_a_reason_not_a_person_s_address(service):
+    answer = service.ask("省政协2017年机关运行经费里的差旅费主要用在哪")
+    assert answer.status != "refused" and "差旅费" in answer.answer, answer.answer
+
+
+def test_a_row_of_the_basic_expenditure_table_named_with_its_column_and_a_label_with_and(service):
+    # 2017 表六 (one 金额 column): 302 商品和服务支出 1,131.92; the table's total is 5,836.27
+    answer = service.ask("省政协办公厅2017年财政拨款基本支出里302商品和服务支出是多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("1131.92")), answer.answer
+
+
+def test_a_span_of_years_without_the_last_nian_is_a_change_from_its_first_to_its_last_year(service):
+    # 2010202 一般行政管理事务: 1,577.82 (2017) → 3,159.78 (2019) = +100.26%
+    answer = service.ask("政协办公厅一般行政管理事务2017-2019涨了百分之多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("100.26")), answer.answer
