@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import get_lexicon
 from app.scope import aliases
-from ingest.classification import bare
+from ingest.classification import bare, class_name
 from app.scope import places as place_names
 from store.models import PROSE, Document, Fact
 
@@ -340,10 +340,11 @@ def find_amount(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
         if found:
             return found
     for code in query.codes:
-        if code in doc_facts.by_code:
-            picked = pick(doc_facts.by_code[code], query, code, doc)
-            if picked:
-                return _found(doc, picked[0], picked[0][0].row_label)
+        # a 类 the table prints by name only (财务收支预算总表's 一、一般公共服务支出) is found by its national name
+        rows = doc_facts.by_code.get(code, []) + doc_facts.by_label.get(norm(class_name(code) or ""), [])
+        picked = pick(rows, query, code, doc) if rows else None
+        if picked:
+            return _found(doc, picked[0], picked[0][0].row_label)
     if query.column and query.column not in _SOURCES and not any(
             _column_ok(f, query.column) for f in doc_facts.facts if f.table_kind != PROSE):
         # 决算 templates print 人员经费 / 公用经费 as rows ("人员经费合计"), not as columns
@@ -452,7 +453,7 @@ _FILLER = re.compile(r"用了|发了|拨付")
 ABBREVIATED = 0.85  # of the question's words a long label must contain, in order, to be named by them
 
 
-_SCOPE_WORDS = re.compile(r"今年|本年|当年|全年|全部|所有|支出|收入|总|部门|单位|本|财政拨款|一般公共预算|基本|项目|人员|公用")
+_SCOPE_WORDS = re.compile(r"今年|本年|当年|全年|全部|所有|支出|收入|^总|部门|单位|^本|财政拨款|一般公共预算|基本|项目|人员|公用")
 
 
 def _specific(text: str) -> bool:

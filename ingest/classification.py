@@ -35,3 +35,8 @@ def bare(label: str) -> str:
 def is_class_label(label: str) -> bool:
     """A label that names a top-level class (类) of either classification."""
     return re.sub(r"[（(].*", "", bare(label)) in _CLASS_NAMES
+
+
+def class_name(code: str) -> str | None:
+    """The national name of a 类 code (201 → 一般公共服务支出, 302 → 商品和服务支出), None for any other code."""
+    return FUNCTION_CLASSES.get(code) or ECON_CLASSES.get(code)

@@ -315,3 +315,11 @@ def test_how_a_figure_is_to_be_written_is_not_part_of_what_is_asked(service, que
 ])
 def test_what_no_disclosure_prints_is_refused_with_the_reason(service, question):
     assert service.ask(question).status == "refused"
+
+
+def test_a_class_code_finds_the_row_a_table_prints_by_name_only(service):
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    # 商务委 单位预算 p9 财务收支预算总表: 一、一般公共服务支出 (no code printed) 公用经费 1,467,842.00元
+    answer = service.ask("普陀区商务委员会单位预算财务收支预算总表中201的公用经费是多少万元")
+    assert (answer.status, answer.value) == ("verified", Decimal("146.78")), answer.answer

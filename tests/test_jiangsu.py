@@ -281,3 +281,10 @@ def test_a_span_of_years_without_the_last_nian_is_a_change_from_its_first_to_its
     # 2010202 一般行政管理事务: 1,577.82 (2017) → 3,159.78 (2019) = +100.26%
     answer = service.ask("政协办公厅一般行政管理事务2017-2019涨了百分之多少")
     assert (answer.status, answer.value) == ("verified", Decimal("100.26")), answer.answer
+
+
+def test_a_fund_the_prose_says_there_is_none_of_is_nought_with_its_sentence(service):
+    # 2018 prose p15: "国有资本经营预算收入为 0 万元，与上年数一致，本部门无此项预算收支安排"
+    answer = service.ask("政协办公厅2018年有国有资本经营预算吗")
+    assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer
+    assert "无此项预算收支安排" in answer.answer
