@@ -107,8 +107,21 @@ def _in_sentence(words: Iterable[str], found: Found) -> bool:
 _NAMED_TABLE = re.compile(r"[\u4e00-\u9fff“”\"]{2,16}?表(?=里|中|上|内|的)")
 
 
+# A line a question sets on the items it asks about ("单价50万元以上", "20万元（含）以上"): part of their name
+_STATED_LINE = re.compile(r"(?:单价|原值)?(?P<num>\d+(?:\.\d+)?)\s*(?:万元|元)(?:[（(]含[)）])?\s*(?:及|或)?以[上下]")
+
+
+def _prints_line(found: Found, number: str) -> bool:
+    """Whether the figure's own text names that line: its label, its row path or its sentence."""
+    return any(re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", " ".join((f.row_label, *f.row_path, f.raw_text or "")))
+               for f in found.facts)
+
+
 def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     """None when the figure answers the frame the question names; else what is wrong with it."""
+    if (line := _STATED_LINE.search(query.question)) and not _prints_line(found, line.group("num")):
+        # "单价50万元以上的设备": a count of those over another line (单价20万元以上) is not the one asked
+        return Misaligned(line.group(0), found.label, "问的分界线与文件所列的不同")
     text = _NAMED_TABLE.sub(" ", text)
     scanned = get_lexicon().scan(text)
     measures = [m for m in scanned if m.kind in ("term", "code")]
@@ -151,6 +164,10 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
     part = PART_OF.search(folded)
     if not part and any(len(label) >= 2 and label in norm(text) for label in labels):
         return None  # the question names the row as printed
+    if part and not query.total and any(len(label) >= 2 and label in folded[part.end():] for label in labels) and all(
+            _satisfies(m, found, names) or norm(m.text) in norm(found.facts[0].table_title)
+            for m in measures if m.end <= part.start()):
+        return None  # "政府采购里，家具用具": the row named as printed, under the whole named before it
     if part and len(measures) >= 2:
         # the part named after 里/中 must be what the figure is
         after = [m for m in measures if m.start >= part.end()]

@@ -25,16 +25,18 @@ from app.lookup import (
     find_prose,
     norm,
     previous_year_column,
+    titled_in,
 )
 from app.mentions import equal_figures, extract, is_amount
 from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
-from app.ranking import rank, ranked_sentence
+from app.ranking import children_of, rank, ranked_sentence, rows_changed
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
 from app.targets import NAMES_INDICATOR, find_target, named_project, short_project_name
 from app.understand import understand
 from app.verify import Evidence, verify
+from ingest.classification import bare
 from ingest.numbers import MONEY, convert
 from ingest.overlap import conflicts
 from ingest.prose import STAGE_COLUMNS, completion_column
@@ -59,6 +61,9 @@ MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
 
 
+_LEAD_IN = re.compile(r"^[^：:？?]{0,40}(?:我们|我|咱们|本人)[^：:？?]{0,40}[：:]\s*")
+_NAMES_SOMETHING = re.compile(r"\d{4}年|局|委|办|厅|部|街道|镇|中心")
+_IF_SO = re.compile(r"(?:吗|呢|没有)[？?，,。]\s*(?:如果|若|要是|假如)?有(?:的话)?[，,]?\s*(?=[^？?]*(?:多少|几))")
 _PRECISION = re.compile(r"[，,]?\s*(?:精确到(?:小数点后)?(?:万元|元|亿元|[一二两三四1-4]位(?:小数)?)|保留(?:到)?(?:小数点后)?[一二两三四1-4]位(?:小数)?|四舍五入)")
 
 
@@ -100,6 +105,12 @@ class Asker:
         """Answer one question; refuse rather than guess."""
         if (spelled := respelled(question)) != question:  # 預算, ２０２５, 二〇二五年: read as the documents print them
             return replace(self.ask(spelled, doc_hint), question=question)
+        if (lead := _LEAD_IN.match(question)) and _NAMES_SOMETHING.search(rest := question[lead.end():]):
+            # "我们单位也在编2025年预算，想参考下区政府办：…": who is asking and why, before the question itself
+            return replace(self.ask(rest, doc_hint), question=question)
+        if (plain := _IF_SO.sub("，", question)) != question and plain.strip("，"):
+            # "有政府采购预算吗？有的话一共多少万元": the figure, if any, is the answer to both
+            return replace(self.ask(plain, doc_hint), question=question)
         if (plain := _PRECISION.sub("", question)) != question and plain.strip():
             # "精确到元", "保留两位小数": how to write the figure (元 becomes the unit asked), not what it is about
             unit = m.group(1) if (m := re.search(r"精确到(万元|元|亿元)", question)) else ""
@@ -216,7 +227,9 @@ class Asker:
                 found = _previous_year_figure(facts, disclosure, frame, words)
             else:
                 found = complement(facts, frame, words) if OTHER_THAN.search(words) else None
-                found = found or (find_amount(facts, part_query, part) if part_query else None)
+                if part_query:  # "基本支出里，会议费和培训费加起来": the part may itself be a sum
+                    found = found or (joined(facts, part_query, part) if frame.total else None)
+                    found = found or find_amount(facts, part_query, part)
                 found = found or (joined(facts, frame, words) if frame.total else None)
                 found = found or (difference(facts, frame, words) if frame.difference and frame is query else None)
                 found = found or find_amount(facts, frame, words)
@@ -238,6 +251,8 @@ class Asker:
 
     def _ranking_answer(self, query: Frame, scope: Scope, text: str) -> Answer | None:
         """Rows of one table in the order asked (哪项最多, 排前三, 排第几, 超过…的有哪些); None if no table has them."""
+        if query.ranking in ("new", "gone"):
+            return self._rows_changed_answer(query, scope, text)
         for doc in sorted(scope.documents, key=lambda d: d.table_count == 0):  # a disclosure's tables file first
             facts = self.doc_facts(doc)
             ranked = rank(facts, query, text)
@@ -252,6 +267,40 @@ class Asker:
             return Answer(query.question, status, sentence, value, unit or None, numbers,
                           tuple(citation(f, doc) for f in cited))
         return None
+
+    def _rows_changed_answer(self, query: Frame, scope: Scope, text: str) -> Answer | None:
+        """"比2018年多了哪个科目": the items one year's table prints under the named row and the other year's does
+        not; None unless both years' tables print the row."""
+        years = sorted({y for y in query.years if any(d.year == y for d in scope.documents)})
+        if len(years) < 2:
+            return None
+        found = {}
+        for year in (years[0], years[-1]):
+            for doc in sorted((d for d in scope.documents if d.year == year), key=lambda d: d.table_count == 0):
+                if (rows := children_of(self.doc_facts(doc), query, text)) is not None:
+                    found[year] = (doc, rows)
+                    break
+        if len(found) < 2:
+            return None
+        (early_doc, early), (late_doc, late) = found[years[0]], found[years[-1]]
+        new = query.ranking == "new"
+        changed = rows_changed(early, late, new)
+        doc = late_doc if new else early_doc
+        head = f"{scope_name(late_doc)}{late[0].row_label}下比{years[0]}年{'多' if new else '少'}列了"
+        if changed:
+            listed = "、".join(f"{bare(f.row_label)}（{fmt(f.value)}{f.unit}）" for f in changed)
+            whose = "" if new else f"{years[0]}年的数，"
+            sentence = f"{head}：{listed}（{whose}{where_printed(changed[0], doc)}）。"
+        else:
+            sentence = f"{scope_name(late_doc)}{late[0].row_label}下列出的科目与{years[0]}年相同。"
+        shown = changed or [late[0]]
+        numbers = verify(sentence, Evidence([self.doc_facts(early_doc), self.doc_facts(late_doc)], (), shown,
+                                            [f.row_label for f in shown]))
+        status = "verified" if all(n.supported for n in numbers) else "unverified"
+        cited = [early[0], late[0], *changed]
+        docs = {early_doc.doc_id: early_doc, late_doc.doc_id: late_doc}
+        return Answer(query.question, status, sentence, None, None, numbers,
+                      tuple(citation(f, docs[f.doc_id]) for f in dict.fromkeys(cited)))
 
     def _last_years_frame(self, query: Frame, scope: Scope, documents: Sequence[Document]) -> Frame | None:
         """The question asked of this year and the one before, when it compares with last year (比上年) and one
@@ -476,6 +525,9 @@ class Asker:
         hits = search(text, self.store, self._vectors(), doc_ids, k=6, kinds=("text",), terms=terms,
                       prefer_section=glossary, extra=extra, prefer_text=composition)
         hits = [(c, score) for c, score in hits if not _CONTENTS_PAGE.search(c.text.strip())]
+        # "…功能分类预算表为什么是空的": what the table named says of itself (its note, "本表无数据") comes first
+        own = [c for d in doc_ids for c in self.doc_chunks(d) if _table_says(c) and titled_in(c.metadata["table"], text)]
+        hits = [(c, 1.0) for c in own] + [(c, score) for c, score in hits if c not in own]
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
         docs = {d.doc_id: d for d in scope.documents}
@@ -501,6 +553,12 @@ class Asker:
         items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
         sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
+
+
+def _table_says(chunk: Chunk) -> bool:
+    """A passage of a table about itself: its note, or that it is printed empty."""
+    meta = chunk.metadata
+    return bool(meta.get("table")) and (bool(meta.get("empty")) or meta.get("headings") == meta.get("table"))
 
 
 # Words that make a question ask something (a figure, a yes/no, a list); keywords alone ask none of them

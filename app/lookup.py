@@ -224,7 +224,7 @@ def pick(facts: Sequence[Fact], query: Frame, label: str, doc: Document | None =
         # "财政拨款基本支出" is the 财政拨款 table's figure, not the all-sources 支出总表's
         missing = sum(1 for w in sources if w not in title and not any(w in f.column + f.row_label for f in by_table[title]))
         titled = norm(label) in norm(title)  # "会议费" in "“三公”经费、会议费、培训费支出预算表": that table's own item
-        return (not _titled_in(title, query.question), missing, not has_col, not titled, kind not in hinted,
+        return (not titled_in(title, query.question), missing, not has_col, not titled, kind not in hinted,
                 TABLE_PRIORITY.index(kind) if kind in TABLE_PRIORITY else 99)
 
     earlier = previous_year(query, doc)
@@ -283,10 +283,10 @@ def under_named_groups(cells: list[Fact], question: str) -> list[Fact]:
     return [f for f in cells if named(f) == best] if best else cells
 
 
-_TITLE_NOISE = re.compile(r"^(20\d\d年度?)?(公开)?\d*表?|[“”\"（）()]|（?[功经][能济](分类|科目)）?$")
+_TITLE_NOISE = re.compile(r"^(20\d\d年度?)?(预算单位|单位|部门)?(公开)?\d*表?|[“”\"（）()]|（?[功经][能济](分类|科目)）?$")
 
 
-def _titled_in(title: str, question: str) -> bool:
+def titled_in(title: str, question: str) -> bool:
     """Whether the question names this table ("收支预算总表里…"): its title without year and number."""
     core = _TITLE_NOISE.sub("", norm(title))
     return len(core) >= 4 and core in norm(question)
@@ -488,7 +488,7 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 
 # Words of a question that say what is asked, not what it is about.
-_ASKING = re.compile(r"那个|这个|哪家|哪个|谁家|一年|每年|给了|拨了|花了|要交|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
+_ASKING = re.compile(r"了(?=[几多哪什])|那个|这个|哪家|哪个|谁家|一年|每年|给了|拨了|花了|要交|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
                      r"预算数|预算|决算数|决算|执行数|实际支出|支出了|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"

@@ -186,3 +186,26 @@ def ranked_sentence(ranked: Ranked, frame: Frame, where: str, whose: str) -> tup
         return f"{head}{most}的是{item(top)}。", top.value, top.unit
     listed = "，".join(item(f) for f in ranked.picked)
     return f"{head}按金额{order}，排在前面的依次是{listed}。", top.value, top.unit
+
+
+def children_of(doc_facts: DocFacts, frame: Frame, text: str) -> tuple[Fact, list[Fact]] | None:
+    """The row the question names and the rows printed under it (its items), or None."""
+    words = _RANK_WORDS.sub(" ", text)
+    plain = replace(frame, total=False, extreme=None, ranking=None, level=None)
+    anchor = find_amount(doc_facts, plain, words) if frame.terms or frame.codes else None
+    if anchor is None or anchor.facts[0].table_kind == PROSE:
+        return None
+    row = anchor.facts[0]
+    rows, _ = _candidates(doc_facts, plain, row)
+    rows = [f for f in rows if f.row_path[:-1] == row.row_path]
+    return (row, rows) if rows else None
+
+
+def rows_changed(earlier: tuple[Fact, list[Fact]], later: tuple[Fact, list[Fact]], new: bool) -> list[Fact]:
+    """The items printed under a row in one year and not the other: the later year's new ones (new), else the
+    earlier year's that are gone; by label, since codes are renumbered between years."""
+    (_, before), (_, after) = earlier, later
+    names_before, names_after = {norm(bare(f.row_label)) for f in before}, {norm(bare(f.row_label)) for f in after}
+    if new:
+        return [f for f in after if norm(bare(f.row_label)) not in names_before]
+    return [f for f in before if norm(bare(f.row_label)) not in names_after]

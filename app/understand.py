@@ -12,7 +12,7 @@ from app.lexicon import get_lexicon
 _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|(?<![用挂花放列排归记])在哪(?!个|一|项|类|款|些|年|部分|方面)|电话(?:号码)?(?:是|多少号)|联系电话|联系方式")
 _REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
-_MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|经费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|经费|资金|预算|支出|拨款)")
+_MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"
                         r"(职工|员工)[？?]?$|(职工|员工)有几")
@@ -71,6 +71,9 @@ _WHICH_ROW = re.compile(r"哪(?:一|几)?(?:个|项|类|款|些|种|块|部分|�
 # (nor about bodies and people: no budget table has a row per 科室, committee or person, so none is ranked)
 _NOT_ROWS = re.compile(r"哪(?:一)?年|哪个年度|哪家|哪(?:一|几)?(?:个|些|位|名)?(?:单位|部门|科室|处室|内设机构|机构|委员会|专委会|"
                        r"街道|镇|区|县|市|学校|医院|人|同志|领导|干部)")
+# "比2018年多了哪个科目", "少了哪几项": the rows one year prints under a row that the other does not
+_ROWS_CHANGED = re.compile(r"(?:(?P<new>多|新增|增加|增设|多出)|(?P<gone>少|减少|去掉|取消|不再有))了?(?:哪|什么)"
+                           r"(?:一|几)?(?:个|些|项|类|款)*(?:科目|项目|明细|支出|经费)?")
 _TOP_N = re.compile(r"前([一二两三四五六七八九十]|\d{1,2})(?:位|名|项|个|大)?|"
                     r"最(?:大|多|高|小|少|低)的([两三四五六七八九十]|\d{1,2})(?:项|个|类|款|位)")
 _POSITION = re.compile(r"排(?:在|名)?第几|第几(?:位|名|大)|排名(?:多少|第几)")
@@ -83,6 +86,8 @@ def _ranking(question: str) -> tuple[str | None, int, str | None, tuple[Decimal,
     """(how rows are ranked, how many, the level, the line) when the question asks about the order of rows."""
     level_m = _LEVEL.search(question)
     level = next((g for g in level_m.groups() if g), None) if level_m else None
+    if (changed := _ROWS_CHANGED.search(question)) and len(_years(question)) >= 2:
+        return ("gone" if changed.group("gone") else "new"), 1, level, None
     if _NOT_ROWS.search(question):
         return None, 1, None, None
     if _POSITION.search(question):

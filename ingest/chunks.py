@@ -77,6 +77,7 @@ def table_chunks(doc_id: str, scope: dict, tables: Sequence[TableBlock], facts: 
     for t_index, table in enumerate(tables):
         if table.kind in ("绩效目标表", "其他表"):
             out += _form_rows(doc_id, scope, t_index, table)
+        notes = "".join(dict.fromkeys(table.notes))
         if table.empty:
             out.append(
                 Chunk(
@@ -84,10 +85,15 @@ def table_chunks(doc_id: str, scope: dict, tables: Sequence[TableBlock], facts: 
                     doc_id=doc_id,
                     page=table.pages[0],
                     kind="table",
-                    text=f"{table.title}：本表无数据（空表），各项金额均为0。",
+                    text=f"{table.title}：本表无数据（空表），各项金额均为0。{notes}",
                     metadata={**scope, "table": table.title, "table_kind": table.kind, "empty": True},
                 )
             )
+        elif notes:  # what the note under a table says of it, found by the table's name
+            out.append(Chunk(chunk_id=fact_id(doc_id, "note", t_index), doc_id=doc_id, page=table.pages[-1],
+                             kind="text", text=f"{table.title}\n{notes}",
+                             metadata={**scope, "table": table.title, "table_kind": table.kind,
+                                       "headings": table.title}))
     return out
 
 

@@ -19,7 +19,7 @@ from ingest.pages import page_labels
 from ingest.pdf import Page, PdfFile
 from ingest.prose import prose_facts
 from ingest.tables import read_tables
-from ingest.text import paragraphs
+from ingest.text import paragraphs, table_notes
 from store import lexical
 from store.errors import BadInputError
 from store.facts import FactStore
@@ -135,7 +135,8 @@ def parse_file(path: Path, progress: ProgressFn | None = None, doc_id: str | Non
         warnings.append("no recognisable budget table: only its text was ingested")
     warnings += meta.warnings
     scope = {"doc_id": doc_id, "unit_name": meta.unit_name, "year": meta.year or 0, "doc_kind": meta.kind}
-    chunks = text_chunks(doc_id, scope, paras) + table_chunks(doc_id, scope, tables, facts)
+    tables, prose = table_notes(tables, paras)
+    chunks = text_chunks(doc_id, scope, prose) + table_chunks(doc_id, scope, tables, facts)
     document = Document(
         doc_id=doc_id,
         file_name=path.name,

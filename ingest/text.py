@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.pdf import Page
 from ingest.tables import TableBlock
@@ -92,3 +92,20 @@ def sentences(text: str) -> list[str]:
     """Split a paragraph into sentences at 。；！？ (keeping the mark)."""
     parts = re.split(r"(?<=[。；！？])", text)
     return [p.strip() for p in parts if p.strip()]
+
+
+_NOTE = re.compile(r"^(注|备注|说明)\s*\d?\s*[:：]")
+
+
+def table_notes(tables: Sequence[TableBlock], paras: Sequence[Paragraph]) -> tuple[list[TableBlock], list[Paragraph]]:
+    """The notes printed under a table ("注:本单位无政府性基金预算…故本表为空表") moved from the prose around it
+    to the table (the last one on the note's page): they explain that table, not the section before it."""
+    tables, rest = list(tables), []
+    for para in paras:
+        on_page = [i for i, t in enumerate(tables) if para.page in t.pages]
+        if _NOTE.match(para.text) and on_page:
+            i = on_page[-1]
+            tables[i] = replace(tables[i], notes=(*tables[i].notes, para.text))
+        else:
+            rest.append(para)
+    return tables, rest

@@ -323,3 +323,32 @@ def test_a_class_code_finds_the_row_a_table_prints_by_name_only(service):
     # 商务委 单位预算 p9 财务收支预算总表: 一、一般公共服务支出 (no code printed) 公用经费 1,467,842.00元
     answer = service.ask("普陀区商务委员会单位预算财务收支预算总表中201的公用经费是多少万元")
     assert (answer.status, answer.value) == ("verified", Decimal("146.78")), answer.answer
+
+
+def test_why_a_table_is_empty_is_answered_by_the_note_under_it(service):
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    # 政府办 p16: "注:本单位2025年无政府性基金预算财政拨款安排的预算，故本表为空表。" under the empty table
+    answer = service.ask("普陀区政府办的政府性基金预算支出功能分类预算表怎么是空表")
+    assert answer.status == "verified" and "无政府性基金预算财政拨款安排" in answer.answer.split("\n")[1], answer.answer
+
+
+@pytest.mark.parametrize(("question", "value", "unit"), [
+    # who is asking comes first; "有的话" asks the figure of the yes/no question before it (p21: 34万元)
+    ("我们科室也在做预算，参考一下普陀区政府办：政府办有政府采购预算吗？有的话多少万元", "34", "万元"),
+    # the part after 里 is itself a sum: 会议费 10,000.00 + 培训费 30,000.00 (p19)
+    ("普陀区政府办基本支出里，会议费和培训费加起来多少元", "40000.00", "元"),
+    # a yes/no about a 费 is its figure: the 三公 table's 公务用车购置费 cell is empty (p20)
+    ("普陀区政府办有没有安排公务用车购置费", "0", "万元"),
+])
+def test_everyday_framings_of_a_figure_question(service, question, value, unit):
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    answer = service.ask(question)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
+
+
+def test_a_count_asked_with_its_verb_is_the_sentence_of_that_verb(service):
+    # p24: 纳入绩效目标管理的二级项目8个 …; 公开项目绩效目标7个
+    answer = service.ask("忻州市商务局公开了几个项目的绩效目标")
+    assert (answer.status, answer.value) == ("verified", Decimal("7")), answer.answer

@@ -212,3 +212,14 @@ def test_the_lines_a_passage_quotes_are_found_on_its_page():
         boxes = pdf.quoted_lines(4, "据文件：" + quoted + "……")
         assert boxes == [line.bbox for line in page.lines[3:6]]
         assert pdf.quoted_lines(4, "这段文字不在这一页上，一个字也对不上") == []
+
+
+def test_a_note_under_a_table_is_the_table_s_not_the_prose_section_s():
+    from ingest.tables import TableBlock
+    from ingest.text import Paragraph, table_notes
+
+    table = TableBlock("某某预算表", "其他表", "元", (), (), (), (16,), (0, 0, 1, 1), True)
+    paras = [Paragraph("一、编制说明的一段。", 15, (0, 0, 1, 1), ("编制说明",)),
+             Paragraph("注:本单位无此项预算，故本表为空表。", 16, (0, 0, 1, 1), ("编制说明",))]
+    tables, prose = table_notes([table], paras)
+    assert tables[0].notes == ("注:本单位无此项预算，故本表为空表。",) and [p.page for p in prose] == [15]

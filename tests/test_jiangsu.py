@@ -288,3 +288,25 @@ def test_a_fund_the_prose_says_there_is_none_of_is_nought_with_its_sentence(serv
     answer = service.ask("政协办公厅2018年有国有资本经营预算吗")
     assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer
     assert "无此项预算收支安排" in answer.answer
+
+
+def test_a_count_over_another_line_than_the_one_asked_is_no_answer(service):
+    # 2019 prose p17: "单价20 万元（含）以上的设备 4 台（套）"; nothing is said of a 50万元 line
+    assert service.ask("政协办公厅2019年单价50万元以上的设备几台").status == "refused"
+    counted = service.ask("政协办公厅2019年单价20万元以上的设备几台")
+    assert (counted.status, counted.value) == ("verified", Decimal("4")), counted.answer
+
+
+def test_a_row_named_as_printed_under_the_whole_named_before_it(service):
+    # 2019 公开12表: 家具用具 198.00 (2017: 48.00)
+    answer = service.ask("省政协2019年政府采购里，家具用具多少万元")
+    assert (answer.status, answer.value) == ("verified", Decimal("198.00")), answer.answer
+
+
+def test_the_items_one_year_lists_under_a_row_and_the_other_does_not(service):
+    # 公开06表: 2019 drops 30215 会议费 70.00, 30216 培训费 16.00, 30217 公务接待费 15.00 from 302; adds 30199 in 301
+    gone = service.ask("政协办公厅2019年商品和服务支出比2018年少了哪些科目")
+    assert gone.status == "verified", gone.answer
+    assert all(w in gone.answer for w in ("会议费", "培训费", "公务接待费")) and "2018年的数" in gone.answer
+    new = service.ask("政协办公厅2019年工资福利支出比2018年新增了哪个科目")
+    assert new.status == "verified" and "其他工资福利支出（9.60万元）" in new.answer, new.answer
