@@ -15,8 +15,8 @@ from rapidfuzz import fuzz
 from app.frame import STAGE_CARRIES, Frame
 from app.lexicon import get_lexicon
 from app.scope import aliases
-from ingest.classification import bare, class_name
 from app.scope import places as place_names
+from ingest.classification import bare, class_name
 from store.models import PROSE, Document, Fact
 
 # Which table answers an amount question when a label stands in several (三公 items sit in the
@@ -27,7 +27,7 @@ TABLE_PRIORITY = ("三公经费表", "机关运行经费表", "支出总表", "�
 _GENERIC = {"合计", "小计", "总计", "部门合计", "项目", "其他", "金额", "预算数", "本年", "上年"}
 GENERIC_LABELS = frozenset(_GENERIC)  # labels that name no item of their own
 _TOTAL_LABELS = ("合计", "总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计")
-_COUNTERS = {"辆": ("车",), "个": ("个", "机构", "科室", "处室", "项目数", "单位数"), "人": ("人", "名"), "名": ("人", "名"),
+_COUNTERS = {"辆": ("车",), "个": ("个", "机构", "科室", "处室", "项目", "单位数"), "人": ("人", "名"), "名": ("人", "名"),
              "项": ("项",), "家": ("家", "单位数"), "次": ("次", "批"), "台": ("台",), "平方米": ("面积", "平方米")}
 
 

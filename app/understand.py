@@ -13,6 +13,7 @@ _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|(?<![用挂花放列�
 _REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)")
+_COUNT_FOR = re.compile(r"(?:有没有|是否有|有无)[^，。？?]{0,4}(?:项目|车辆|公务用车|设备|机构)(?![^，。？?]*(?:费|支出|资金|预算|钱|拨款|库))")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"
                         r"(职工|员工)[？?]?$|(职工|员工)有几")
@@ -126,6 +127,8 @@ def intent_of(question: str) -> str:
         return "count"
     if intent in ("duty", "listing", "definition") and re.search(r"是多少|多少(万元|元|钱)?[？?]?$|金额", question):
         return "amount"  # "2080504未归口管理的行政单位离退休是多少": a figure, though 管理 reads like a duty
+    if _COUNT_FOR.search(question) and not re.search(r"哪些|什么|多少(万元|元|钱)", question):
+        return "count"  # "有没有项目实行绩效目标管理": how many (0 is "no")
     if _MONEY_FOR.search(question) and not re.search(r"哪些|什么", question):
         return "amount"  # "有搞基建的钱吗": whether there is money for it is its figure (or "not listed")
     if intent == "amount" and _OPEN.search(question) and not _FIGURE_WORDS.search(question) and not _extreme(question):

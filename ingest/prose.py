@@ -21,6 +21,8 @@ _LEAD = re.compile(r"^(其中|主要|包括|以及|和|及|与|、|，|,|：|:|\
 # "本单位政府采购", "年度本部门…": the document speaking of itself, not the subject.
 _SELF = re.compile(r"^(本年度|年度|本(部门|单位)|该(部门|单位)|我(局|委|办|单位))+")
 _COUNT_VERBS = ("设", "设有", "有", "共有", "配备", "拥有", "下设", "内设", "包括", "共")
+_BARE_HOLDING = ("实有", "现有", "在用", "实际", "实际拥有", "编制")  # a count's verb without the thing counted
+_COUNTED = re.compile(r"^(?:共有|共|有|拥有|现有|实有)|(?:编制|数)$")
 _NOUN_AFTER = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?=[，,。；;：:（(、]|包括|分别|其中|$)")
 _ENUM = re.compile(r"[（(][一二三四五六七八九十]{1,3}[)）]")
 _CHANGE_ONLY = re.compile(r"^(?:增长|增加|减少|下降|降低|上升|提高)$")  # "与上年相比，增加…": no subject of its own
@@ -129,6 +131,9 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                     after = _NOUN_AFTER.match(sentence[fig.end:])
                     if after:
                         own = after.group(1)
+                if column == "数量" and own in _BARE_HOLDING and last_subject:
+                    # "共有公务用车编制0辆，实有3辆": what 实有 counts is what the clause before counted
+                    own += _COUNTED.sub("", last_subject)
                 subject = own if _CJK.search(own) and (stage or column in ("金额", "面积", "数量", "比率")) else ""
                 if column == "占比" and last_subject:
                     subject = last_subject  # "涉及金额359.87万元，占项目支出的77.46%": the share is the item's

@@ -352,3 +352,9 @@ def test_a_count_asked_with_its_verb_is_the_sentence_of_that_verb(service):
     # p24: 纳入绩效目标管理的二级项目8个 …; 公开项目绩效目标7个
     answer = service.ask("忻州市商务局公开了几个项目的绩效目标")
     assert (answer.status, answer.value) == ("verified", Decimal("7")), answer.answer
+
+
+def test_a_count_stated_by_its_verb_alone_is_of_what_the_clause_before_counted(service):
+    # p32 (printed 29): "共有公务用车编制0辆，实有3辆，其中：…其他公务用车0辆"
+    answer = service.ask("忻州市商务局有没有公务用车")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("3"), "辆"), answer.answer

@@ -310,3 +310,9 @@ def test_the_items_one_year_lists_under_a_row_and_the_other_does_not(service):
     assert all(w in gone.answer for w in ("会议费", "培训费", "公务接待费")) and "2018年的数" in gone.answer
     new = service.ask("政协办公厅2019年工资福利支出比2018年新增了哪个科目")
     assert new.status == "verified" and "其他工资福利支出（9.60万元）" in new.answer, new.answer
+
+
+def test_whether_there_are_projects_is_how_many(service):
+    # 2019 prose p17: "2019 年本部门共 0 个项目实行绩效目标管理"
+    answer = service.ask("省政协2019年有没有项目实行绩效目标管理")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("0"), "个"), answer.answer
