@@ -30,6 +30,7 @@ from app.lookup import (
 from app.mentions import equal_figures, extract, is_amount
 from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
 from app.ranking import children_of, rank, ranked_sentence, rows_changed
+from app.rephrase import rephrased
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
@@ -59,12 +60,6 @@ _COVERS = re.compile(r"包括|所属|下属|预算单位|二级单位")  # a dep
 MIN_MENTION = 4  # characters of a name a document must print to be said to speak of it
 MAX_LISTED = 8  # documents an unscoped figure answer lists one by one
 LISTING_CHARS = 1500  # a listing answer may quote its whole section, not more
-
-
-_LEAD_IN = re.compile(r"^[^：:？?]{0,40}(?:我们|我|咱们|本人)[^：:？?]{0,40}[：:]\s*")
-_NAMES_SOMETHING = re.compile(r"\d{4}年|局|委|办|厅|部|街道|镇|中心")
-_IF_SO = re.compile(r"(?:吗|呢|没有)[？?，,。]\s*(?:如果|若|要是|假如)?有(?:的话)?[，,]?\s*(?=[^？?]*(?:多少|几))")
-_PRECISION = re.compile(r"[，,]?\s*(?:精确到(?:小数点后)?(?:万元|元|亿元|[一二两三四1-4]位(?:小数)?)|保留(?:到)?(?:小数点后)?[一二两三四1-4]位(?:小数)?|四舍五入)")
 
 
 class Asker:
@@ -105,16 +100,9 @@ class Asker:
         """Answer one question; refuse rather than guess."""
         if (spelled := respelled(question)) != question:  # 預算, ２０２５, 二〇二五年: read as the documents print them
             return replace(self.ask(spelled, doc_hint), question=question)
-        if (lead := _LEAD_IN.match(question)) and _NAMES_SOMETHING.search(rest := question[lead.end():]):
-            # "我们单位也在编2025年预算，想参考下区政府办：…": who is asking and why, before the question itself
-            return replace(self.ask(rest, doc_hint), question=question)
-        if (plain := _IF_SO.sub("，", question)) != question and plain.strip("，"):
-            # "有政府采购预算吗？有的话一共多少万元": the figure, if any, is the answer to both
+        if (plain := rephrased(question)) != question:
+            # the asker's framing (a lead-in, glosses, examples, precision) read as what it asks
             return replace(self.ask(plain, doc_hint), question=question)
-        if (plain := _PRECISION.sub("", question)) != question and plain.strip():
-            # "精确到元", "保留两位小数": how to write the figure (元 becomes the unit asked), not what it is about
-            unit = m.group(1) if (m := re.search(r"精确到(万元|元|亿元)", question)) else ""
-            return replace(self.ask(plain.rstrip("，,") + (f"（{unit}）" if unit else ""), doc_hint), question=question)
         if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
             # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
             answer = self.ask(two.group("main"), doc_hint)
@@ -740,6 +728,14 @@ def _subject_words(text: str, query: Frame) -> list[str]:
     return list(dict.fromkeys([*key_phrases(text), *(norm(t) for t in query.terms)]))
 
 
+_BODY_WORD = re.compile(r"政协|人大|政府|局|委|厅|办|部|街道|镇")
+
+
+def _alone(piece: str) -> str:
+    """A pattern for a piece of a name standing alone: followed by a year, 的, a pause or nothing."""
+    return re.escape(piece) + r"(?=\d|年|的|[，,。？?：:\s（(]|$)"
+
+
 def _without_scope(question: str, scope: Scope) -> str:
     """The question with unit names and years taken out, so they are not mistaken for row labels."""
     text = question
@@ -750,6 +746,11 @@ def _without_scope(question: str, scope: Scope) -> str:
         cut = next((name[:n] for n in range(len(name) - 1, 3, -1) if name[:n] in text), "")
         if cut:
             text = text.replace(cut, " ")
+    for name in names:  # "省政协": a piece of 江苏省政协办公厅 that still names the body
+        pieces = (name[i:i + n] for n in range(len(name) - 1, 2, -1) for i in range(1, len(name) - n + 1))
+        # …not where it begins a longer name (省政协全委会 is a 专项, not the body)
+        if piece := next((p for p in pieces if _BODY_WORD.search(p) and re.search(_alone(p), text)), ""):
+            text = re.sub(_alone(piece), " ", text)
     text = re.sub(r"(^|\s)[和与及跟、]+(?=\s)", " ", text)  # "商务委和区政府办…": the joining word goes too
     return re.sub(r"20\d{2}\s*年度?", " ", text)
 

@@ -28,7 +28,8 @@ _GENERIC = {"合计", "小计", "总计", "部门合计", "项目", "其他", "�
 GENERIC_LABELS = frozenset(_GENERIC)  # labels that name no item of their own
 _TOTAL_LABELS = ("合计", "总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计")
 _COUNTERS = {"辆": ("车",), "个": ("个", "机构", "科室", "处室", "项目", "单位数"), "人": ("人", "名"), "名": ("人", "名"),
-             "项": ("项",), "家": ("家", "单位数"), "次": ("次", "批"), "台": ("台",), "平方米": ("面积", "平方米")}
+             "项": ("项",), "家": ("家", "单位数"), "次": ("次", "批"), "台": ("台",), "平方米": ("面积", "平方米"),
+             "件": ("件",), "期": ("期",), "份": ("份",)}
 
 
 def norm(label: str) -> str:
@@ -488,7 +489,7 @@ def _found(doc: Document, facts: list[Fact], label: str) -> Found:
 
 
 # Words of a question that say what is asked, not what it is about.
-_ASKING = re.compile(r"了(?=[几多哪什])|那个|这个|哪家|哪个|谁家|一年|每年|给了|拨了|花了|要交|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
+_ASKING = re.compile(r"(?:多少|几)(?:个(?!人)|件|期|份|套|处|间|户|台|辆|名|项(?!目)|家|次|人(?!员))|(?:比|较|与|和|跟)\s*\d{4}\s*年度?(?:相比|比)?|[多少高低]了|多出|了(?=[几多哪什])|相当于|约合|大概|大约|差不多|左右|那个|这个|哪家|哪个|谁家|一年|每年|给了|拨了|花了|要交|多少万元|多少万|多少元|多少钱|是多少|有多少|多少|一共|总共|合计|加起来|安排了|安排|年初预算数|全年预算数|"
                      r"预算数|预算|决算数|决算|执行数|实际支出|支出了|金额|"
                      r"资金|经费|钱|万元|元|吗|呢|是|(?<![实共拥占])有|的|总|占比|比重|比例|比上年|较上年|比去年|同比|增长率|增长|增加|"
                      r"减少|下降|百分比|百分之几|几个|几辆|几名|几项|几家|多大|面积|数量|数(?=$|[？?])|占|其中|之中|当中|里|中的|"
@@ -651,7 +652,7 @@ def compute_share(doc_facts: DocFacts, query: Frame, text: str) -> Found | None:
     pool = doc_facts.by_label.get(whole_label, []) if whole_label else [
         f for f in doc_facts.facts if f.table_title == cell.table_title and norm(f.row_label) in _TOTAL_LABELS]
     whole = [f for f in pool if f.column == cell.column and f.table_title == cell.table_title]
-    if not whole or not whole[0].value:
-        return None
+    if not whole or not whole[0].value or whole[0].fact_id in {f.fact_id for f in part[0]}:
+        return None  # a total over itself is no share
     share = (sum(f.value for f in part[0]) / whole[0].value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return Found(doc_facts.doc, tuple(part[0]), share, "%", cell.row_label, "占比", "share", (whole[0],))

@@ -294,11 +294,12 @@ def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
         phrase = re.sub(r"^(?:\d{0,4}年度?|[和与及跟同、的])+", "", m.group(0))  # "2019年江苏政协办": the year is not the name
         # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run, and only
         # where the words are a place name (太原市, not 听说省 or 车改后省).
-        place = m.group(1)[-3:] if m.group(1) and len(m.group(1)) >= 3 else ""
+        own = re.split(r"[和与及跟、]", m.group(1))[-1] if m.group(1) else ""  # "区政府办和忻州": 忻州 is the place
+        place = own[-3:] if len(own) >= 3 else ""
         if place and place_ends is None:
             place_ends = _place_name_ends(question)
         if place and m.end(1) in (place_ends or ()) and not any(place in d.unit_name for d in documents):
-            return phrase  # 太原市商务局: a place no loaded document belongs to
+            return re.split(r"[和与及跟、]", phrase)[-1]  # 太原市商务局: a place no loaded document belongs to
         if any(a in phrase for a in placed):
             if other_province(phrase, documents):
                 return phrase  # 浙江省政协办公厅: 省政协办公厅 is a loaded name, but of 江苏省

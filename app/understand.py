@@ -13,6 +13,7 @@ _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|(?<![用挂花放列�
 _REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)")
+_HOW_MANY_THINGS = re.compile(r"(?:多少|几)(?:件|期|份|套|处|间|户)")
 _COUNT_FOR = re.compile(r"(?:有没有|是否有|有无)[^，。？?]{0,4}(?:项目|车辆|公务用车|设备|机构)(?![^，。？?]*(?:费|支出|资金|预算|钱|拨款|库))")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"
@@ -108,6 +109,18 @@ def _ranking(question: str) -> tuple[str | None, int, str | None, tuple[Decimal,
 
 def intent_of(question: str) -> str:
     """The answer shape a question asks for: a figure (amount, share, change …) or prose (definition …)."""
+    shape = _shape(question)
+    if shape == "count" and _MONEY_ASKED.search(question):
+        return "amount"  # "编报绩效目标的项目，一共涉及多少项目预算资金（万元）": money, though projects are counted
+    return shape
+
+
+# A question that asks for money, whatever else it names
+# (a figure before the unit is a line the question draws, 单价20万元以上, not the unit asked)
+_MONEY_ASKED = re.compile(r"(?<![\d.\s])\s*(?:万元|亿元)|多少元|[（(]元[)）]|资金|金额|多少钱")
+
+
+def _shape(question: str) -> str:
     if _WHO.search(question):
         return "who"
     if _REASON.search(question):
@@ -117,8 +130,8 @@ def intent_of(question: str) -> str:
     intent = get_lexicon().primary_intent(question) or "amount"
     if intent in ("listing", "definition") and _FIGURES_LISTED.search(question) and len(_years(question)) >= 2:
         return "amount"  # "列出2017到2019年的三公经费": each year's figure, side by side
-    if _COUNT_NOUN.search(question):
-        return "count"  # "绩效目标 项目数", "内设机构个数": a number of things
+    if _COUNT_NOUN.search(question) or intent == "amount" and _HOW_MANY_THINGS.search(question):
+        return "count"  # "绩效目标 项目数", "内设机构个数", "多少件提案": a number of things
     if intent == "rate" and "占" in question and not _CHANGE_WORDS.search(question):
         return "share"  # "占全部项目支出的百分之多少": a part of a whole; no change is named
     if _RATE_OF_CHANGE.search(question):

@@ -358,3 +358,19 @@ def test_a_count_stated_by_its_verb_alone_is_of_what_the_clause_before_counted(s
     # p32 (printed 29): "共有公务用车编制0辆，实有3辆，其中：…其他公务用车0辆"
     answer = service.ask("忻州市商务局有没有公务用车")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("3"), "辆"), answer.answer
+
+
+def test_a_part_over_the_whole_budget_is_never_the_total_over_itself(service):
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    # p8 财务收支预算总表: 人员经费 22,473,997.81 of 支出总计 91,016,775.35 = 24.69% (was "100.00%": 支出总计 ÷ 支出总计)
+    answer = service.ask("普陀区政府办人员经费占全部支出的百分之几")
+    assert (answer.status, answer.value) == ("verified", Decimal("24.69")), answer.answer
+
+
+def test_money_asked_of_counted_things_is_money(service):
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    # 商务委 p22: "本单位编报绩效目标的项目共25个，涉及项目预算资金11381.60万元" (was answered "25个")
+    answer = service.ask("普陀区商务委员会单位预算编报绩效目标的项目涉及多少项目预算资金（万元）")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("11381.60"), "万元"), answer.answer

@@ -316,3 +316,15 @@ def test_whether_there_are_projects_is_how_many(service):
     # 2019 prose p17: "2019 年本部门共 0 个项目实行绩效目标管理"
     answer = service.ask("省政协2019年有没有项目实行绩效目标管理")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("0"), "个"), answer.answer
+
+
+def test_the_budget_as_a_whole_against_another_loaded_year(service):
+    # 公开03表 支出合计: 13,377.11 (2019) − 10,150.48 (2018) = 3,226.63
+    answer = service.ask("省政协2019年的预算比2018年多了多少")
+    assert (answer.status, answer.value) == ("verified", Decimal("3226.63")), answer.answer
+
+
+def test_a_count_of_things_other_than_money_in_the_prose(service):
+    # 2019 prose p5: "预计办理提案约 900 件"
+    answer = service.ask("江苏省政协2019年打算办理几件提案")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("900"), "件"), answer.answer
