@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 # Money units and their exact factor to 元.
 MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 # Counting and measuring units that prose attaches to figures.
-COUNTERS = ("平方米", "辆", "个", "人", "名", "项", "家", "次", "台", "套", "处", "户", "间", "亩", "公里", "天")
+COUNTERS = ("平方米", "辆", "个", "人", "名", "项", "家", "次", "台", "套", "处", "户", "间", "亩", "公里", "天", "件", "期", "份")
 PERCENT = "%"
 
 _CELL = re.compile(r"^[-－−]?\d{1,3}(,\d{3})+(\.\d+)?$|^[-－−]?\d+(\.\d+)?$")
