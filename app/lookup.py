@@ -518,8 +518,8 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
 
     Subjects are tried in question order, so "A占B的比例" finds A's share; the first that matches wins."""
     candidates = [f for f in doc_facts.prose if f.column in columns]
-    if query.intent in ("count", "area"):
-        candidates = [f for f in candidates if _counter_fits(f.unit, text)]
+    if query.intent in ("count", "area") or query.intent == "change" and _COUNTED_CHANGE.search(text):
+        candidates = [f for f in candidates if _counter_fits(f.unit, text)]  # "增加了几人": people, not money
     if not candidates:
         return None
     if query.intent in ("change", "rate") and not key_phrases(text) and not query.terms:
@@ -632,6 +632,9 @@ def _in_question_order(text: str, pieces: list[str]) -> list[str]:
     unique = list(dict.fromkeys(p for p in pieces if p))
     where = {p: (text.find(p) if p in text else 10_000 + i, -len(p)) for i, p in enumerate(unique)}
     return sorted(unique, key=where.__getitem__)
+
+
+_COUNTED_CHANGE = re.compile(r"几(?:个|人|名|辆|台|项|家)|多少(?:个|人|名|辆|台|项|家)")
 
 
 def _counter_fits(unit: str, text: str) -> bool:

@@ -65,7 +65,7 @@ _NOT_STATED = ((re.compile(r"合理吗|是否合理|合不合理|偏高|偏低|�
 
 _FIGURES_LISTED = re.compile(r"列出|列一下|列个表|列表|分别|各是|各为|各年")
 _COUNT_NOUN = re.compile(r"(个|项目|机构|科室|车辆|单位|处室|人)数(是|有|为)?(多少)?\s*[？?]?$")
-_CHANGE_WORDS = re.compile(r"增长|增加|减少|下降|降低|上升|增减|变化|变动|涨|降|跌|比上年|比去年|同比")
+_CHANGE_WORDS = re.compile(r"增长|增加|减少|下降|降低|上升|多了|少了|增减|变化|变动|涨|降|跌|比上年|比去年|同比")
 
 
 # Questions about the order of a table's rows (app.ranking), not about the years or units compared ("哪年最高").
@@ -110,6 +110,8 @@ def _ranking(question: str) -> tuple[str | None, int, str | None, tuple[Decimal,
 def intent_of(question: str) -> str:
     """The answer shape a question asks for: a figure (amount, share, change …) or prose (definition …)."""
     shape = _shape(question)
+    if shape == "count" and _CHANGE_WORDS.search(question) and re.search(r"比|较|同比", question):
+        return "change"  # "比上年增加了几人": the change of a count
     if shape == "count" and _MONEY_ASKED.search(question):
         return "amount"  # "编报绩效目标的项目，一共涉及多少项目预算资金（万元）": money, though projects are counted
     return shape

@@ -26,7 +26,9 @@ from store.facts import FactStore
 from store.models import Chunk, Document, Fact
 from store.vectors import VectorIndex
 
-PARSER_VERSION = "1"  # bump when facts or chunks change shape, so stores know to re-ingest
+PARSER_VERSION = "2"  # bump when facts or chunks change shape: files read by an older one are read again
+PARSED_BY = "parser:"  # store setting per document: the PARSER_VERSION that read it
+READ_AGAIN = "read again: the stored copy was read by an older version of budgetqa"
 
 ProgressFn = Callable[[int, int], None]  # (pages done, pages in all)
 
@@ -179,9 +181,16 @@ def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex, s
             vectors.add(previous)
         facts_store.clear_pending(doc_id)
         raise
+    # Recorded with the stored document, before the copy: a writer killed now leaves it for repair, not for a re-read
+    facts_store.set_setting(PARSED_BY + doc_id, PARSER_VERSION)
     if archive and source:
         archive(source, doc_id)
     facts_store.clear_pending(doc_id)
+
+
+def read_as_now(facts_store: FactStore, doc_id: str) -> bool:
+    """Whether a stored document was read by this parser version (one read by an older one is read again)."""
+    return facts_store.has_document(doc_id) and facts_store.get_setting(PARSED_BY + doc_id) == PARSER_VERSION
 
 
 Parser = Callable[..., Parsed]  # (path, progress, doc_id) → Parsed: parse_file, or ingest.sandbox.parse_sandboxed
@@ -194,10 +203,11 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
     started = time.perf_counter()
     try:
         doc_id = sha256_of(Path(path)) if Path(path).is_file() else ""
-        if doc_id and not force and facts_store.has_document(doc_id):
+        if doc_id and not force and read_as_now(facts_store, doc_id):
             existing = facts_store.get_document(doc_id)
             return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
                                 "duplicate")
+        stale = bool(doc_id) and not force and facts_store.has_document(doc_id)  # read by an older version
         parsed = parse(Path(path), progress, doc_id or None)
         checked = against_loaded(parsed, facts_store, Path(path), force)
         if isinstance(checked, IngestReport):
@@ -206,7 +216,7 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
     except BadInputError as exc:
         return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
     return IngestReport(str(path), "ingested", checked.document, time.perf_counter() - started,
-                        warnings=checked.document.warnings)
+                        warnings=(*checked.document.warnings, *((READ_AGAIN,) if stale else ())))
 
 
 MAX_CONFLICTS_NAMED = 3
@@ -274,14 +284,16 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
             yield ingest_file(path, facts_store, vectors, force,
                               (lambda d, t, p=path: progress(p, d, t)) if progress else None, parse, archive)
         return
-    todo = []
+    todo, stale = [], set()
     for path in paths:
         doc_id = sha256_of(path) if path.is_file() else ""
-        if doc_id and not force and facts_store.has_document(doc_id):
+        if doc_id and not force and read_as_now(facts_store, doc_id):
             yield IngestReport(str(path), "skipped", facts_store.get_document(doc_id), 0.0,
                                "already loaded (same sha256); use --force to redo it", "duplicate")
-        else:
-            todo.append(path)
+            continue
+        if doc_id and not force and facts_store.has_document(doc_id):
+            stale.add(path)
+        todo.append(path)
     # Largest first: a long file started last would leave the other workers idle while it finishes.
     todo.sort(key=_size, reverse=True)
     executor = ProcessPoolExecutor if parse is parse_file else ThreadPoolExecutor
@@ -300,4 +312,4 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
                 continue
             store_parsed(checked, facts_store, vectors, path, archive)
             yield IngestReport(str(path), "ingested", checked.document, checked.seconds,
-                               warnings=checked.document.warnings)
+                               warnings=(*checked.document.warnings, *((READ_AGAIN,) if path in stale else ())))

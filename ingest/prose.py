@@ -34,6 +34,8 @@ _ANOTHER_YEAR_ASIDE = re.compile(r"[（(]\s*\d{4}\s*年[^）)]*$")
 _ASIDE = re.compile(r"[（(][^）)]*[）)]")
 _AGAINST = re.compile(r"(?:与|和|同|较|比)\s*(?:上年|去年|上一年度?|\d{4}\s*年度?)")
 _SHARE = re.compile(r"占")
+_CHANGE_TAIL = re.compile(r"(?:增加|减少|增长|下降|降低|上升|提高)了?$")
+_AGAINST_LEAD = re.compile(r"^.*?(?:比|较|与|和|同)\s*(?:上年|去年|上一年度?|\d{4}\s*年度?)(?:相比)?[，,]?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，,；;。：:]")
 # The budget stage a figure is of, named just before it: 决算 explanations print "年初预算为0万元，全年预算为
@@ -144,6 +146,10 @@ def prose_facts(doc_id: str, paras: Sequence[Paragraph], unit_name: str = "") ->
                     # "2017年度部门支出预算安排与2016年度相比（…），增加498.72万元": what is compared is the subject
                     subject = _subject(_ASIDE.sub("", before[: against.start()]), unit_name)
                     subject = subject if _CJK.search(subject) and not _CHANGE_ONLY.match(subject) else ""
+                if not subject and changing and unit not in MONEY and unit != PERCENT and (
+                        counted := _CHANGE_TAIL.sub("", _AGAINST_LEAD.sub("", own))) and _CJK.search(counted):
+                    # "在职人员增加2名" in a sentence about money: people change, not the money's subject
+                    subject = counted
                 if not subject:
                     # A change is the sentence's subject's; a share is the item just named.
                     subject = (first_subject or para_subject if changing else last_subject) or own

@@ -374,3 +374,9 @@ def test_money_asked_of_counted_things_is_money(service):
     # 商务委 p22: "本单位编报绩效目标的项目共25个，涉及项目预算资金11381.60万元" (was answered "25个")
     answer = service.ask("普陀区商务委员会单位预算编报绩效目标的项目涉及多少项目预算资金（万元）")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("11381.60"), "万元"), answer.answer
+
+
+def test_a_change_of_people_in_a_sentence_about_money_is_the_people_s(service):
+    # p22 (printed 19): "…增长18.63%，主要原因是一是2024年比上年在职人员增加2人" — 2 is 在职人员's, not 预算收入's
+    answer = service.ask("忻州市商务局在职人员比上年多了几个")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("2"), "人"), answer.answer

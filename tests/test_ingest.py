@@ -223,3 +223,17 @@ def test_a_note_under_a_table_is_the_table_s_not_the_prose_section_s():
              Paragraph("注:本单位无此项预算，故本表为空表。", 16, (0, 0, 1, 1), ("编制说明",))]
     tables, prose = table_notes([table], paras)
     assert tables[0].notes == ("注:本单位无此项预算，故本表为空表。",) and [p.page for p in prose] == [15]
+
+
+def test_a_file_read_by_an_older_parser_is_read_again_and_one_read_by_this_one_is_skipped(tmp_path, monkeypatch):
+    from store.embedders import NgramEmbedder
+    from store.vectors import InMemoryIndex
+
+    service = Service(Settings(home=tmp_path, sandbox=False), vectors=InMemoryIndex(NgramEmbedder()))
+    assert [r.status for r in service.ingest([XINZHOU])] == ["ingested"]
+    assert [r.status for r in service.ingest([XINZHOU])] == ["skipped"]
+    monkeypatch.setattr(pipeline, "PARSER_VERSION", "0-next")  # an upgrade that reads tables differently
+    again = list(service.ingest([XINZHOU]))
+    assert [r.status for r in again] == ["ingested"] and pipeline.READ_AGAIN in again[0].warnings
+    assert pipeline.READ_AGAIN not in service.documents()[0].warnings  # said once, not kept with the document
+    assert [r.status for r in service.ingest([XINZHOU])] == ["skipped"]
