@@ -29,7 +29,7 @@ GENERIC_LABELS = frozenset(_GENERIC)  # labels that name no item of their own
 _TOTAL_LABELS = ("合计", "总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计")
 _COUNTERS = {"辆": ("车",), "个": ("个", "机构", "科室", "处室", "项目", "单位数"), "人": ("人", "名"), "名": ("人", "名"),
              "项": ("项",), "家": ("家", "单位数"), "次": ("次", "批"), "台": ("台",), "平方米": ("面积", "平方米"),
-             "件": ("件",), "期": ("期",), "份": ("份",)}
+             "件": ("件",), "期": ("期",), "份": ("份",), "分": ("分", "得分", "评分")}
 
 
 def norm(label: str) -> str:
@@ -520,6 +520,9 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
     candidates = [f for f in doc_facts.prose if f.column in columns]
     if query.intent in ("count", "area") or query.intent == "change" and _COUNTED_CHANGE.search(text):
         candidates = [f for f in candidates if _counter_fits(f.unit, text)]  # "增加了几人": people, not money
+        if asked := _ASKED_COUNTER.search(text):  # "打了多少分": a score, not the 1个 project scored
+            same = {"人": ("人", "名"), "名": ("人", "名")}.get(asked.group(1), (asked.group(1),))
+            candidates = [f for f in candidates if f.unit in same] or candidates
     if not candidates:
         return None
     if query.intent in ("change", "rate") and not key_phrases(text) and not query.terms:
@@ -634,6 +637,7 @@ def _in_question_order(text: str, pieces: list[str]) -> list[str]:
     return sorted(unique, key=where.__getitem__)
 
 
+_ASKED_COUNTER = re.compile(r"(?:多少|几)(件|期|份|辆|台|人|名|家|次|分)(?![之钟])")
 _COUNTED_CHANGE = re.compile(r"几(?:个|人|名|辆|台|项|家)|多少(?:个|人|名|辆|台|项|家)")
 
 

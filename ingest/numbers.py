@@ -21,7 +21,7 @@ _ALIASES = {"％": PERCENT, "万": "万元", "亿": "亿元"}
 _UNITS = "|".join(sorted([*MONEY, *COUNTERS, "万", "亿"], key=len, reverse=True))
 FIGURE = re.compile(
     rf"(?<![\d.,])(?P<num>[-－−]?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|[-－−]?\d+(?:\.\d+)?)\s*"
-    rf"(?P<unit>%|％|(?:万|亿)(?={'|'.join(c for c in COUNTERS)})|{_UNITS})?"
+    rf"(?P<unit>%|％|(?:万|亿)(?={'|'.join(c for c in COUNTERS)})|{_UNITS}|分(?![之钟别配类散管解局行布析摊数]))?"
 )
 
 

@@ -174,3 +174,8 @@ def test_prose_figures_in_any_script():
 def test_any_text_parses_without_error(text):
     extract(text)
     find_figures(text)
+
+
+def test_a_score_is_counted_in_points_and_a_fraction_is_not():
+    assert [(f.amount.value, f.amount.unit) for f in find_figures("平均得分 100.00 分")] == [(Decimal("100.00"), "分")]
+    assert all(f.amount.unit != "分" for f in find_figures("占3分之1，用时10分钟"))
