@@ -71,6 +71,7 @@ class Asker:
         self._vectors = vectors
         self._doc_facts: dict[str, DocFacts] = {}
         self._doc_chunks: dict[str, list[Chunk]] = {}
+        self._table_notes: dict[str, list[Chunk]] = {}  # per document: its tables' passages about themselves
         self.llm = llm  # a LangChain chat model, or None for the offline composer alone
         self.llm_timeout = llm_timeout
         self.frame_model = frame_model  # a chat model that may parse questions into frames, or None
@@ -87,14 +88,20 @@ class Asker:
             self._doc_chunks[doc_id] = self.store.chunks(doc_id)
         return self._doc_chunks[doc_id]
 
+    def table_notes(self, doc_id: str) -> list[Chunk]:
+        """A document's passages of a table about itself (its note, or that it is printed empty), picked once."""
+        if doc_id not in self._table_notes:
+            self._table_notes[doc_id] = [c for c in self.doc_chunks(doc_id) if _table_says(c)]
+        return self._table_notes[doc_id]
+
     def forget(self, doc_id: str | None = None) -> None:
         """Drop cached indexes after documents change."""
-        if doc_id:
-            self._doc_facts.pop(doc_id, None)
-            self._doc_chunks.pop(doc_id, None)
-        else:
-            self._doc_facts.clear()
-            self._doc_chunks.clear()
+        caches = (self._doc_facts, self._doc_chunks, self._table_notes)
+        for cache in caches:
+            if doc_id:
+                cache.pop(doc_id, None)
+            else:
+                cache.clear()
 
     def ask(self, question: str, doc_hint: str | None = None) -> Answer:
         """Answer one question; refuse rather than guess."""
@@ -514,7 +521,7 @@ class Asker:
                       prefer_section=glossary, extra=extra, prefer_text=composition)
         hits = [(c, score) for c, score in hits if not _CONTENTS_PAGE.search(c.text.strip())]
         # "…功能分类预算表为什么是空的": what the table named says of itself (its note, "本表无数据") comes first
-        own = [c for d in doc_ids for c in self.doc_chunks(d) if _table_says(c) and titled_in(c.metadata["table"], text)]
+        own = [c for d in doc_ids for c in self.table_notes(d) if titled_in(c.metadata["table"], text)]
         hits = [(c, 1.0) for c in own] + [(c, score) for c, score in hits if c not in own]
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")

@@ -188,9 +188,12 @@ def store_parsed(parsed: Parsed, facts_store: FactStore, vectors: VectorIndex, s
     facts_store.clear_pending(doc_id)
 
 
-def read_as_now(facts_store: FactStore, doc_id: str) -> bool:
-    """Whether a stored document was read by this parser version (one read by an older one is read again)."""
-    return facts_store.has_document(doc_id) and facts_store.get_setting(PARSED_BY + doc_id) == PARSER_VERSION
+def stored_as(facts_store: FactStore, doc_id: str) -> str:
+    """"current" when the store holds the document as this parser version read it, "older" when an earlier one
+    read it (it is read again), "" when the store does not hold it."""
+    if not facts_store.has_document(doc_id):
+        return ""
+    return "current" if facts_store.get_setting(PARSED_BY + doc_id) == PARSER_VERSION else "older"
 
 
 Parser = Callable[..., Parsed]  # (path, progress, doc_id) → Parsed: parse_file, or ingest.sandbox.parse_sandboxed
@@ -203,11 +206,11 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
     started = time.perf_counter()
     try:
         doc_id = sha256_of(Path(path)) if Path(path).is_file() else ""
-        if doc_id and not force and read_as_now(facts_store, doc_id):
+        stored = stored_as(facts_store, doc_id) if doc_id and not force else ""
+        if stored == "current":
             existing = facts_store.get_document(doc_id)
             return IngestReport(str(path), "skipped", existing, 0.0, "already loaded (same sha256); use --force to redo it",
                                 "duplicate")
-        stale = bool(doc_id) and not force and facts_store.has_document(doc_id)  # read by an older version
         parsed = parse(Path(path), progress, doc_id or None)
         checked = against_loaded(parsed, facts_store, Path(path), force)
         if isinstance(checked, IngestReport):
@@ -216,7 +219,7 @@ def ingest_file(path: Path, facts_store: FactStore, vectors: VectorIndex, force:
     except BadInputError as exc:
         return IngestReport(str(path), "failed", None, time.perf_counter() - started, exc.reason, exc.code)
     return IngestReport(str(path), "ingested", checked.document, time.perf_counter() - started,
-                        warnings=(*checked.document.warnings, *((READ_AGAIN,) if stale else ())))
+                        warnings=(*checked.document.warnings, *((READ_AGAIN,) if stored == "older" else ())))
 
 
 MAX_CONFLICTS_NAMED = 3
@@ -287,11 +290,12 @@ def ingest_many(paths: list[Path], facts_store: FactStore, vectors: VectorIndex,
     todo, stale = [], set()
     for path in paths:
         doc_id = sha256_of(path) if path.is_file() else ""
-        if doc_id and not force and read_as_now(facts_store, doc_id):
+        stored = stored_as(facts_store, doc_id) if doc_id and not force else ""
+        if stored == "current":
             yield IngestReport(str(path), "skipped", facts_store.get_document(doc_id), 0.0,
                                "already loaded (same sha256); use --force to redo it", "duplicate")
             continue
-        if doc_id and not force and facts_store.has_document(doc_id):
+        if stored == "older":
             stale.add(path)
         todo.append(path)
     # Largest first: a long file started last would leave the other workers idle while it finishes.

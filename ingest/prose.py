@@ -29,13 +29,13 @@ _CHANGE_ONLY = re.compile(r"^(?:增长|增加|减少|下降|降低|上升|提高
 _UNCHANGED = re.compile(r"(?:与|和|同|较|比)(?:上年|去年|上一年度?|20\d{2}\s*年度?)(?:预算数?|决算数?|数)?(?:相比)?[，,]?"
                         r"(?:相同|一致|持平|没有变化|无变化|未变|不变)")
 _CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|提高)")
+_CHANGE_TAIL = re.compile(_CHANGE.pattern + r"了?$")  # "在职人员增加": the change word closing a clause
 # An aside in brackets that opens with a year: its figures are that year's, not the sentence's subject's
 _ANOTHER_YEAR_ASIDE = re.compile(r"[（(]\s*\d{4}\s*年[^）)]*$")
 _ASIDE = re.compile(r"[（(][^）)]*[）)]")
 _AGAINST = re.compile(r"(?:与|和|同|较|比)\s*(?:上年|去年|上一年度?|\d{4}\s*年度?)")
+_AGAINST_LEAD = re.compile(r"^.*?" + _AGAINST.pattern + r"(?:相比)?[，,]?")  # "2024年比上年": up to what is compared
 _SHARE = re.compile(r"占")
-_CHANGE_TAIL = re.compile(r"(?:增加|减少|增长|下降|降低|上升|提高)了?$")
-_AGAINST_LEAD = re.compile(r"^.*?(?:比|较|与|和|同)\s*(?:上年|去年|上一年度?|\d{4}\s*年度?)(?:相比)?[，,]?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"[，,；;。：:]")
 # The budget stage a figure is of, named just before it: 决算 explanations print "年初预算为0万元，全年预算为

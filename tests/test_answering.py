@@ -30,6 +30,14 @@ def shanghai_loaded(service) -> bool:
     return any(d.unit_name.startswith("上海") for d in service.documents())
 
 
+@pytest.fixture
+def putuo(service) -> Service:
+    """The service, for questions about the Putuo samples (skipped where ../shared is not there)."""
+    if not shanghai_loaded(service):
+        pytest.skip("the Shanghai samples are not there")
+    return service
+
+
 @pytest.mark.parametrize(
     ("question", "value", "unit"),
     [
@@ -317,19 +325,15 @@ def test_what_no_disclosure_prints_is_refused_with_the_reason(service, question)
     assert service.ask(question).status == "refused"
 
 
-def test_a_class_code_finds_the_row_a_table_prints_by_name_only(service):
-    if not shanghai_loaded(service):
-        pytest.skip("the Shanghai samples are not there")
+def test_a_class_code_finds_the_row_a_table_prints_by_name_only(putuo):
     # 商务委 单位预算 p9 财务收支预算总表: 一、一般公共服务支出 (no code printed) 公用经费 1,467,842.00元
-    answer = service.ask("普陀区商务委员会单位预算财务收支预算总表中201的公用经费是多少万元")
+    answer = putuo.ask("普陀区商务委员会单位预算财务收支预算总表中201的公用经费是多少万元")
     assert (answer.status, answer.value) == ("verified", Decimal("146.78")), answer.answer
 
 
-def test_why_a_table_is_empty_is_answered_by_the_note_under_it(service):
-    if not shanghai_loaded(service):
-        pytest.skip("the Shanghai samples are not there")
+def test_why_a_table_is_empty_is_answered_by_the_note_under_it(putuo):
     # 政府办 p16: "注:本单位2025年无政府性基金预算财政拨款安排的预算，故本表为空表。" under the empty table
-    answer = service.ask("普陀区政府办的政府性基金预算支出功能分类预算表怎么是空表")
+    answer = putuo.ask("普陀区政府办的政府性基金预算支出功能分类预算表怎么是空表")
     assert answer.status == "verified" and "无政府性基金预算财政拨款安排" in answer.answer.split("\n")[1], answer.answer
 
 
@@ -341,10 +345,8 @@ def test_why_a_table_is_empty_is_answered_by_the_note_under_it(service):
     # a yes/no about a 费 is its figure: the 三公 table's 公务用车购置费 cell is empty (p20)
     ("普陀区政府办有没有安排公务用车购置费", "0", "万元"),
 ])
-def test_everyday_framings_of_a_figure_question(service, question, value, unit):
-    if not shanghai_loaded(service):
-        pytest.skip("the Shanghai samples are not there")
-    answer = service.ask(question)
+def test_everyday_framings_of_a_figure_question(putuo, question, value, unit):
+    answer = putuo.ask(question)
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), unit), answer.answer
 
 
@@ -360,19 +362,15 @@ def test_a_count_stated_by_its_verb_alone_is_of_what_the_clause_before_counted(s
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("3"), "辆"), answer.answer
 
 
-def test_a_part_over_the_whole_budget_is_never_the_total_over_itself(service):
-    if not shanghai_loaded(service):
-        pytest.skip("the Shanghai samples are not there")
+def test_a_part_over_the_whole_budget_is_never_the_total_over_itself(putuo):
     # p8 财务收支预算总表: 人员经费 22,473,997.81 of 支出总计 91,016,775.35 = 24.69% (was "100.00%": 支出总计 ÷ 支出总计)
-    answer = service.ask("普陀区政府办人员经费占全部支出的百分之几")
+    answer = putuo.ask("普陀区政府办人员经费占全部支出的百分之几")
     assert (answer.status, answer.value) == ("verified", Decimal("24.69")), answer.answer
 
 
-def test_money_asked_of_counted_things_is_money(service):
-    if not shanghai_loaded(service):
-        pytest.skip("the Shanghai samples are not there")
+def test_money_asked_of_counted_things_is_money(putuo):
     # 商务委 p22: "本单位编报绩效目标的项目共25个，涉及项目预算资金11381.60万元" (was answered "25个")
-    answer = service.ask("普陀区商务委员会单位预算编报绩效目标的项目涉及多少项目预算资金（万元）")
+    answer = putuo.ask("普陀区商务委员会单位预算编报绩效目标的项目涉及多少项目预算资金（万元）")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("11381.60"), "万元"), answer.answer
 
 
