@@ -297,21 +297,20 @@ def _find_number(text: str, number: str, pos: int, marks: Sequence[tuple[int, in
     return -1
 
 
-def _invoke(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> str:
-    """The model's reply text, or TimeoutError after `timeout` seconds whatever the provider does.
+def within(timeout: float, call: Callable[[], Any]) -> Any:
+    """`call()`'s result, or TimeoutError after `timeout` seconds whatever the provider does.
 
-    The call runs on a daemon thread: a provider that hangs cannot hold the answer (its own client timeout,
+    The call runs on a daemon thread: a provider that hangs cannot hold the caller (its own client timeout,
     set by make_chat_model, ends the thread later)."""
     if timeout <= 0:
         raise TimeoutError("no time left")
     box: dict[str, Any] = {}
     done = threading.Event()
     context = contextvars.copy_context()  # tracing callbacks live in context variables
-    config: RunnableConfig = {"run_name": "budgetqa.draft", "metadata": {"prompt_version": prompts.PROMPT_VERSION}}
 
     def run() -> None:
         try:
-            box["reply"] = context.run(model.invoke, messages, config=config)
+            box["reply"] = context.run(call)
         except BaseException as e:  # handed to the caller's thread
             box["error"] = e
         finally:
@@ -322,7 +321,13 @@ def _invoke(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -
         raise TimeoutError(f"no reply in {timeout:.1f} s")
     if "error" in box:
         raise box["error"]
-    reply = box["reply"]
+    return box["reply"]
+
+
+def _invoke(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> str:
+    """The model's reply text, or TimeoutError after `timeout` seconds."""
+    config: RunnableConfig = {"run_name": "budgetqa.draft", "metadata": {"prompt_version": prompts.PROMPT_VERSION}}
+    reply = within(timeout, lambda: model.invoke(messages, config=config))
     return str(reply.text if hasattr(reply, "text") else reply)
 
 

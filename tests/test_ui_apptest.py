@@ -11,6 +11,8 @@ import dataclasses
 import importlib.util
 import io
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -774,3 +776,17 @@ def test_an_answer_from_a_removed_document_loses_its_badge(app: AppTest) -> None
     answer = _last_answer(app)
     assert "已从已加载的文件中删除" in _texts(answer.warning) and "已核验" not in _texts(answer.markdown)
     assert not answer.metric  # no figure card for a figure that can no longer be checked
+
+
+def test_a_connection_test_that_hangs_is_told_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ui import model_settings
+
+    class Hangs:
+        def invoke(self, _prompt):
+            threading.Event().wait(30)
+
+    monkeypatch.setattr(model_settings, "_model", lambda *_: Hangs())
+    monkeypatch.setattr(model_settings, "TEST_TIMEOUT", 0)
+    started = time.monotonic()
+    ok, message = model_settings.test_connection("m", "http://127.0.0.1:9/v1", "")
+    assert not ok and message.startswith("连接失败") and time.monotonic() - started < 5

@@ -111,6 +111,7 @@ def page(browser, server: str):
     tab.set_default_timeout(90_000)
     tab.goto(server)
     tab.get_by_test_id("stSidebar").get_by_text("忻州市商务局").first.wait_for()
+    _settle(tab)  # the first run is over: a click now is not swallowed by its rerun
     yield tab
     context.close()
 
@@ -252,7 +253,9 @@ def test_an_answer_and_the_conversation_download(page, tmp_path) -> None:
 def test_settings_choose_an_endpoint_and_test_it(page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("设置", exact=True).click()
+    _settle(page)
     sidebar.get_by_text("OpenAI 兼容接口").click()
+    _settle(page)
     sidebar.get_by_label("模型名").fill("qwen2.5-7b-instruct")
     sidebar.get_by_label("接口地址（Base URL）").fill("http://127.0.0.1:9/v1")
     sidebar.get_by_role("button", name="测试连接").click()

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.llm import LLMError, make_chat_model
+from app.llm import LLMError, make_chat_model, within
 from app.service import Service
 from app.ui.labels import llm_label
 
@@ -37,7 +37,10 @@ def _model(name: str, base_url: str, api_key: str, timeout: float):
 def test_connection(name: str, base_url: str, api_key: str) -> tuple[bool, str]:
     """Whether the endpoint answers a one-word prompt, and what to tell the user."""
     try:
-        reply = _model(name, base_url, api_key, TEST_TIMEOUT).invoke("请只回复：OK")
+        model = _model(name, base_url, api_key, TEST_TIMEOUT)
+        reply = within(TEST_TIMEOUT + 2, lambda: model.invoke("请只回复：OK"))  # a hanging client cannot hold the page
+    except TimeoutError:
+        return False, f"连接失败：{TEST_TIMEOUT} 秒内没有回复，请检查接口地址和网络"
     except LLMError as exc:
         return False, str(exc)
     except Exception as exc:  # any client error (unreachable, refused, bad key) is told, not raised
