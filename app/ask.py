@@ -15,6 +15,8 @@ from app.compose import citation, figure_sentence, fmt, passage_citation, scope_
 from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
+from app.homophones import Homophones
+from app.lexicon import lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import (
     GENERIC_LABELS,
@@ -38,7 +40,7 @@ from app.targets import NAMES_INDICATOR, find_target, named_project, short_proje
 from app.understand import understand
 from app.verify import Evidence, verify
 from ingest.classification import bare
-from ingest.numbers import MONEY, convert
+from ingest.numbers import COUNTERS, MONEY, convert
 from ingest.overlap import conflicts
 from ingest.prose import STAGE_COLUMNS, completion_column
 from store.facts import FactStore
@@ -72,6 +74,7 @@ class Asker:
         self._doc_facts: dict[str, DocFacts] = {}
         self._doc_chunks: dict[str, list[Chunk]] = {}
         self._table_notes: dict[str, list[Chunk]] = {}  # per document: its tables' passages about themselves
+        self._homophones: Homophones | None = None  # built on first use from what is loaded
         self.llm = llm  # a LangChain chat model, or None for the offline composer alone
         self.llm_timeout = llm_timeout
         self.frame_model = frame_model  # a chat model that may parse questions into frames, or None
@@ -94,8 +97,16 @@ class Asker:
             self._table_notes[doc_id] = [c for c in self.doc_chunks(doc_id) if _table_says(c)]
         return self._table_notes[doc_id]
 
+    def homophones(self) -> Homophones:
+        """The respeller of wrong keyboard picks, against the lexicon, the loaded row labels and unit names."""
+        if self._homophones is None:
+            names = [a for d in self.store.documents() if d.unit_name for a in aliases(d.unit_name)]
+            self._homophones = Homophones([*lexicon().entries, *self.store.row_labels(), *names], COUNTERS)
+        return self._homophones
+
     def forget(self, doc_id: str | None = None) -> None:
         """Drop cached indexes after documents change."""
+        self._homophones = None
         caches = (self._doc_facts, self._doc_chunks, self._table_notes)
         for cache in caches:
             if doc_id:
@@ -107,12 +118,21 @@ class Asker:
         """Answer one question; refuse rather than guess."""
         if (spelled := respelled(question)) != question:  # 預算, ２０２５, 二〇二五年: read as the documents print them
             return replace(self.ask(spelled, doc_hint), question=question)
+        meant, picks = self.homophones().respell(question)
+        if picks:  # 三工经费, 人元经费: a keyboard's wrong pick, read as the word it sounds like (and said so)
+            answer = self._read(meant, doc_hint)
+            said = "、".join(f"“{p.typed}”" for p in picks) + "按" + "、".join(f"“{p.meant}”" for p in picks) + "理解"
+            return replace(answer, question=question, notes=(said, *answer.notes))
+        return self._read(question, doc_hint)
+
+    def _read(self, question: str, doc_hint: str | None) -> Answer:
+        """Answer a question spelled as the documents spell it: its framing undone, then understood."""
         if (plain := rephrased(question)) != question:
             # the asker's framing (a lead-in, glosses, examples, precision) read as what it asks
-            return replace(self.ask(plain, doc_hint), question=question)
+            return replace(self._read(plain, doc_hint), question=question)
         if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
             # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
-            answer = self.ask(two.group("main"), doc_hint)
+            answer = self._read(two.group("main"), doc_hint)
             note = f"只回答了“{two.group('main')}”；“{two.group('rest')}”请单独再问"
             return replace(answer, question=question, notes=(*answer.notes, note))
         query = understand(question)

@@ -285,11 +285,15 @@ def _known_tail(phrase: str, known: set[str]) -> bool:
     return False
 
 
+_DATE = re.compile(r"截[至止]|\d{1,2}月(?:\d{1,2}日)?(?:底|末|初|份)?")
+
+
 def _stranger_unit(question: str, documents: Sequence[Document]) -> str:
     """A unit the question names that matches no loaded document (太原市财政局, 上海市商务委员会)."""
     known = {a for d in documents for a in aliases(d.unit_name)}
     placed = {a for a in known if re.search(r"[省市区县州旗]", a)}
     place_ends: set[int] | None = None  # tagged only when a phrase begins with a place-like run
+    question = _DATE.sub(" ", question)  # "截至2024年3月底忻州商务局": a date is no part of the name after it
     for m in _UNITLIKE.finditer(question):
         phrase = re.sub(r"^(?:\d{0,4}年度?|[和与及跟同、的])+", "", m.group(0))  # "2019年江苏政协办": the year is not the name
         # The place is the two characters before 市/区/县 ("…比普陀区" → 普陀区), not the whole run, and only

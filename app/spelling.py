@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
+
+from app.data import load_toml
 
 _FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０–９
 _FULL_WIDTH |= {c: c - 0xFEE0 for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}  # Ａ–Ｚ ａ–ｚ
@@ -26,11 +29,27 @@ def _simplifier():
     return opencc.OpenCC("t2s")
 
 
+@functools.cache
+def _english() -> tuple[re.Pattern[str], dict[str, str]]:
+    """English words of a mixed question and the Chinese they stand for (the lexicon's [english] table)."""
+    words = load_toml(Path(__file__).with_name("lexicon_data.toml"))["english"]
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE), words
+
+
+def _in_chinese(question: str) -> str:
+    """"2025 budget of 普陀商务委, total 多少万" → "2025 预算 普陀商务委, 总计 多少万": English read as the documents' words."""
+    if not re.search(r"[A-Za-z]{2}", question) or not re.search(r"[\u4e00-\u9fff]", question):
+        return question  # all-English or no words: nothing to read
+    pattern, words = _english()
+    return pattern.sub(lambda m: words[re.sub(r"\s+", " ", m.group().lower())], question)
+
+
 def respelled(question: str) -> str:
     """The question with traditional characters simplified, full-width digits and letters made ASCII, four-digit
-    Chinese-numeral years (二〇二五年) in figures and split codes (201-03-01) joined."""
+    Chinese-numeral years (二〇二五年) in figures, English words in Chinese and split codes (201-03-01) joined."""
     q = question.translate(_FULL_WIDTH)
     if re.search(r"[\u4e00-\u9fff]", q):
         q = _simplifier().convert(q)
-    q = _CN_YEAR.sub(lambda m: "".join(_DIGIT[c] for c in m.group(1)), q)
+    q = _in_chinese(_CN_YEAR.sub(lambda m: "".join(_DIGIT[c] for c in m.group(1)), q))
     return _SPLIT_CODE.sub(lambda m: "".join(g for g in m.groups() if g), q)

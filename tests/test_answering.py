@@ -378,3 +378,9 @@ def test_a_change_of_people_in_a_sentence_about_money_is_the_people_s(service):
     # p22 (printed 19): "…增长18.63%，主要原因是一是2024年比上年在职人员增加2人" — 2 is 在职人员's, not 预算收入's
     answer = service.ask("忻州市商务局在职人员比上年多了几个")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("2"), "人"), answer.answer
+
+
+def test_a_keyboard_typo_is_answered_as_meant_and_says_how_it_was_read(service):
+    answer = service.ask("忻州市商务局2024年公物接待费预算多少万元")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("1.00"), "万元")
+    assert "“公物接待费”按“公务接待费”理解" in answer.notes
