@@ -161,7 +161,7 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
         return None
     names = _names(found)
     labels = {norm(f.row_label) for f in found.facts} - _GENERIC_ROWS
-    part = PART_OF.search(folded)
+    part = part_break(folded, scanned)
     if not part and any(len(label) >= 2 and label in norm(text) for label in labels):
         return None  # the question names the row as printed
     if part and not query.total and any(len(label) >= 2 and label in folded[part.end():] for label in labels) and all(
@@ -173,10 +173,25 @@ def check(query: Frame, found: Found, text: str) -> Misaligned | None:
         after = [m for m in measures if m.start >= part.end()]
         if after and not _satisfies(after[0], found, names):
             return Misaligned(after[0].text, found.label, "找到的是整体的数字，不是问的那一项")
+        # …and it must be the part of the whole named before: 政府采购里的培训费 is not the 三公 table's 培训费
+        whole = next((m for m in measures if m.end <= part.start() and m.column is None), None)
+        if after and whole and not _within(whole, found, names):
+            return Misaligned(f"{whole.text}中的{after[0].text}", found.label, f"找到的{after[0].text}不在{whole.text}之中")
         return None
     if any(_satisfies(m, found, names) for m in measures):
         return None
     return Misaligned(measures[0].text, found.label, "找到的数字属于另一项")
+
+
+def _within(whole: Match, found: Found, names: set[str]) -> bool:
+    """Whether the figure stands within the whole a question names: its row or path, its table, its sentence."""
+    if _satisfies(whole, found, names):
+        return True
+    lex = get_lexicon()
+    wanted = [w for w in {norm(whole.text), *(norm(x) for x in whole.labels)} if len(w) >= 2]
+    hinted = {k for x in (whole.text, *whole.labels) for k in lex.table_hints.get(fold(x), ())}
+    return any(w in norm(f.table_title) for f in found.facts for w in wanted) or any(
+        f.table_kind in hinted for f in found.facts)
 
 
 def _column_slot(frame: Frame, found: Found) -> Misaligned | None:
@@ -194,13 +209,33 @@ def _column_slot(frame: Frame, found: Found) -> Misaligned | None:
     return None
 
 
+# "三公经费，公车运维费是不是占了大头": a clause that names a whole alone, then a clause that opens with its part
+_CLAUSE = re.compile(r"[,;:]")
+_SEVERAL = re.compile(r"分别|各自|各是|和|与|及|、|以及|加")
+
+
+def part_break(folded: str, named: list[Match]) -> re.Match[str] | None:
+    """Where a question turns from the whole it names to the part it asks: 里/中, or the pause after a clause
+    that is nothing but the whole ("…的三公经费，出国费…"); None when it names no whole."""
+    if part := PART_OF.search(folded):
+        return part
+    pause = _CLAUSE.search(folded)
+    if not pause or _SEVERAL.search(folded):
+        return None
+    before = [m for m in named if m.end <= pause.start()]
+    after = [m for m in named if m.start >= pause.end() and m.kind in ("term", "code")]
+    if len(before) == 1 and before[0].end == pause.start() and after and after[0].start - pause.end() <= 2:
+        return pause
+    return None
+
+
 def focus(text: str) -> str | None:
     """The part a "A里的B" question asks for (the text from B on), when it names two measures."""
     folded = fold(text)
-    part = PART_OF.search(folded)
+    named = get_lexicon().scan(text)
+    part = part_break(folded, named)
     if not part:
         return None
-    named = get_lexicon().scan(text)
     after = [m for m in named if m.kind in ("term", "code") and m.start >= part.end()]
     # the whole may be a row ("三公经费里的公务接待费") or a column that is a table of its own ("基本支出里的差旅费")
     whole = [m for m in named if m.end <= part.start()]

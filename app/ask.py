@@ -16,7 +16,7 @@ from app.excerpt import excerpts, sentences, whole
 from app.frame import Frame
 from app.frame_llm import llm_frame
 from app.homophones import Homophones
-from app.lexicon import lexicon
+from app.lexicon import get_lexicon, lexicon
 from app.llm import draft_answer, fact_item, passage_item
 from app.lookup import (
     GENERIC_LABELS,
@@ -30,14 +30,24 @@ from app.lookup import (
     titled_in,
 )
 from app.mentions import equal_figures, extract, is_amount
-from app.operands import OTHER_THAN, complement, difference, joined, operand, part_of, rate_of_stated_change, share
+from app.operands import (
+    OTHER_THAN,
+    complement,
+    completion,
+    difference,
+    joined,
+    operand,
+    part_of,
+    rate_of_stated_change,
+    share,
+)
 from app.ranking import children_of, rank, ranked_sentence, rows_changed
 from app.rephrase import rephrased
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
 from app.spelling import respelled
 from app.targets import NAMES_INDICATOR, find_target, named_project, short_project_name
-from app.understand import understand
+from app.understand import CHECKED_THEN_ASKED, NEVER_GIVEN, understand
 from app.verify import Evidence, verify
 from ingest.classification import bare
 from ingest.numbers import COUNTERS, MONEY, convert
@@ -54,6 +64,10 @@ TEXT_CHUNKS = 2
 _COMPOUND = re.compile(r"^(?P<main>[^，,；;？?]*?(多少|几)[^，,；;？?]*)[，,；;？?]\s*(?P<rest>[^，,；;？?]+?(吗|没有|么|呢|是否[^，,；;？?]*)[？?]?)$")
 _ASKS_FIGURE = re.compile(r"多少|几|百分|比例|占比|金额")
 _REASON_WORDS = "(?:原因|主要是|主要由于|由于|因为|系)"
+# "决算数为什么比预算少", "没用完全年预算的原因": why a final figure differs from its budget, and where a 决算 says it
+_FINAL_AGAINST_BUDGET = re.compile(r"(决算|实际支出|执行).{0,12}(比|较|低于|小于|少于|高于|大于|超过|没用完|未用完).{0,4}预算|"
+                                   r"预算.{0,6}(没用完|未用完|没花完|结余)")
+_GAP_REASON = re.compile(r"决算数?[^。]{0,6}(?:小于|大于|低于|高于|超过)[^。]{0,10}预算数?的主要原因")
 # "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words
 _ASKS_UNITS = re.compile(r"(包括|包含|有)哪[些几].{0,4}单位|(下属|所属|二级|预算)单位(有|是|包括)|单位构成|由哪些单位")
 _COMPOSITION = re.compile(r"单位构成看|编制范围的单位|(本部|本级)(以及|和|及)?下属|下属\d+家|下属.{0,4}单位(包括|有)|"
@@ -130,6 +144,10 @@ class Asker:
         if (plain := rephrased(question)) != question:
             # the asker's framing (a lead-in, glosses, examples, precision) read as what it asks
             return replace(self._read(plain, doc_hint), question=question)
+        if (asked := _asked_after_the_check(question)) and asked != question:
+            # "三公经费，出国费是不是占了一半以上？出国费具体是多少": the figure asked settles the check
+            answer = self._read(asked, doc_hint)
+            return replace(answer, question=question, notes=(*answer.notes, f"按“{asked}”回答，占比可据此判断"))
         if (two := _COMPOUND.match(question.strip())) and not _ASKS_FIGURE.search(two.group("rest")):
             # "三公经费一共多少，跟去年比有变化吗": the figure asked first is the answer; the rest is said
             answer = self._read(two.group("main"), doc_hint)
@@ -145,7 +163,7 @@ class Asker:
 
     def _answer(self, question: str, query: Frame, doc_hint: str | None) -> Answer:
         documents = self.store.documents()
-        scope = resolve(query, documents, doc_hint, strict_units=not query.is_text, mentions=self._mentions)
+        scope = resolve(query, documents, doc_hint, mentions=self._speaks_of if query.is_text else self._mentions)
         if scope.refusal:
             return refusal(question, scope.refusal)
         if query.not_stated:
@@ -163,9 +181,12 @@ class Asker:
             return self._figure_answer(query, targets, scope)  # a project's indicator: its 绩效目标表 says it
         if NAMES_INDICATOR.search(text):  # "…项目的满意度指标": a project without a 绩效目标表 has none to give
             return refusal(question, "文件中没有列出这个项目的这项绩效指标（没有附它的绩效目标表，或表中没有这项指标）")
-        if query.never_given:
-            return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         founds = self._figures(query, scope, text)
+        if query.never_given:
+            # a sentence may state it all the same ("平均得分100.00分"): that sentence's figure, nothing else
+            founds = [f for f in founds if f.how == "prose" and NEVER_GIVEN.search(f.facts[0].raw_text or "")]
+            if not founds:
+                return refusal(question, "预算公开文件不提供这类数字（如人均、执行进度、经济指标）")
         if given := _given_figures(question, query, founds):
             # "招商引资经费60万元，计划签约项目总投资是多少亿元": the figure the question gives is no answer to it
             founds = [f for f in founds if f not in given]
@@ -230,6 +251,7 @@ class Asker:
             elif intent == "completion":
                 stages = (frame.stage,) if frame.stage else (*dict.fromkeys(STAGE_COLUMNS.values()), "预算数")
                 found = find_prose(facts, frame, words, tuple(map(completion_column, stages)))
+                found = found or completion(facts, frame, words)  # not printed: 决算 ÷ the stage, both printed
             elif intent in _PROSE_COLUMNS:
                 found = find_prose(facts, frame, words, _PROSE_COLUMNS[intent])
                 if intent == "share" and (not found or align.check(frame, found, words) or not _of_the_part(found, words)):
@@ -345,6 +367,11 @@ class Asker:
         tails = [t for t in tails if not any(t in a for a in own)]
         return any(t in sentence and _COVERS.search(sentence) for d in documents for c in self.doc_chunks(d.doc_id)
                    if c.kind == "text" for sentence in sentences(c.text) for t in tails)
+
+    def _speaks_of(self, name: str, documents: Sequence[Document]) -> bool:
+        """Whether the documents' passages print the name, or its last four or more characters, at all."""
+        tails = [name[-k:] for k in range(len(name), MIN_MENTION - 1, -1)]
+        return any(t in c.text for d in documents for c in self.doc_chunks(d.doc_id) if c.kind == "text" for t in tails)
 
     def _dissent(self, kept: Found, founds: list[Found]) -> tuple[Found, ...]:
         """The other files of kept's disclosure that print its figure otherwise: the same cell (or the same
@@ -531,6 +558,10 @@ class Asker:
         extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None
         named = [n for t in query.terms if len(n := norm(t)) >= 3 and n not in GENERIC_LABELS]
+        gap = query.intent == "reason" and not composition and bool(_FINAL_AGAINST_BUDGET.search(query.question))
+        if gap:  # "决算为什么比预算少": a 决算 explains each gap in its template's words, after the item's figures
+            subject = f"(?:{'|'.join(map(re.escape, named))})[^。]*?(?:。[^。]*?)?" if named else ""
+            composition = re.compile(subject + _GAP_REASON.pattern)
         if query.intent == "reason" and not composition and named:
             # "…为啥一下子少了三分之二": the passage that gives the subject's reason, not one that names it
             composition = re.compile(f"(?:{'|'.join(map(re.escape, named))})[^。]*?(?:。[^。]*?)?{_REASON_WORDS}")
@@ -550,6 +581,8 @@ class Asker:
         if query.intent in ("listing", "duty"):  # a list runs on past one passage
             chosen = self._whole_section(chosen[0]) + [c for c in chosen[1:]]
         # only the sentences that answer; a list or duties question gets its whole section
+        if gap:  # "决算数小于预算数的主要原因：…" is quoted, though it names no subject
+            terms = [*terms, *(m.group() for c in chosen if (m := _GAP_REASON.search(c.text)))]
         cut = [whole(c) for c in chosen] if query.intent in ("listing", "duty") else excerpts(chosen, terms)
         chosen = [e.chunk for e in cut]
         parts, said = [], None
@@ -568,6 +601,19 @@ class Asker:
         items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
         sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
+
+
+def _asked_after_the_check(question: str) -> str | None:
+    """The figure question after a yes/no check, when it names its own item: the question's lead (unit, year) and it."""
+    checked = CHECKED_THEN_ASKED.search(question)
+    if not checked:
+        return None
+    lex = get_lexicon()
+    own = [m for m in lex.scan(checked.group("ask")) if m.kind in ("term", "code")]
+    first = next((m for m in lex.scan(question) if m.kind in ("term", "code", "column")), None)
+    if not own or first is None or (at := question.find(first.text)) < 0:
+        return None
+    return question[:at] + checked.group("ask").strip()
 
 
 def _table_says(chunk: Chunk) -> bool:
@@ -616,7 +662,7 @@ def _change_figure(clause: str, want_rate: bool):
     return figures[0] if figures else None
 
 
-_NO_SUBJECT = re.compile(r"[的年度了呢增减多少高低更\s？?，,。]|谁家|哪家|哪个|哪一个|谁|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
+_NO_SUBJECT = re.compile(r"[的年度了呢吗么啊呀没增减多少高低更\s？?，,。]|谁家|哪家|哪个|哪一个|谁|多少|几|增加|减少|增长|下降|降低|上升|提高|相比|比较|部门|单位|预算|决算")
 _OPERAND_SPLIT = re.compile(r"(?<![增减])比(?!例|重)|较|和|与|跟|同")
 
 

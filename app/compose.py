@@ -76,6 +76,8 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
     if unit != found.unit:
         shown += f"（即{fmt(found.value)}{found.unit}）"
     label = bare(found.label)  # "五、教育支出" is the 收支总表's line five: the item is 教育支出
+    if label.count("”") > label.count("“"):  # a sentence's subject cut inside its quotes: 三公”经费 → 三公经费
+        label = label.replace("”", "")
     if found.how == "share":
         whole = found.inputs[0]
         base = " + ".join(fmt(f.value) for f in found.inputs)  # a base of several items: their sum, shown
@@ -87,6 +89,11 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
         said = "为" if found.how == "remainder" else "多" if a.value >= b.value else "少"
         text = (f"{scope_name(doc)}{label}{said}{fmt(abs(value))}{unit}"
                 f"（{fmt(a.value)} − {fmt(b.value)}，据{where_printed(a, doc)}{'' if b.page == a.page else '、' + where_printed(b, doc)}计算）。")
+    elif found.how == "completion":  # 决算 ÷ the stage's figure, both printed, the rate not
+        done, planned = found.facts[0], found.inputs[0]
+        text = (f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（决算{fmt(done.value)} ÷ "
+                f"{planned.column.removesuffix('数')}{fmt(planned.value)}，据{where_printed(done, doc)}"
+                f"{'' if planned.page == done.page else '、' + where_printed(planned, doc)}计算）。")
     elif found.how == "previous":
         now, change = found.facts[0], found.inputs[0]
         op = "−" if change.column == "增长额" else "+"
@@ -101,6 +108,8 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
                 f"“{change.raw_text}”计算）。")
     elif found.how == "target":  # the indicator's target as its table prints it (≥95%, 2.8万元/人)
         text = f"{scope_name(doc)}{label}的指标值为{first.raw_text or shown}（{where_printed(first, doc)}，{first.column}）。"
+    elif found.how == "prose" and found.column in ("增长额", "减少额") and not found.value:
+        text = f"{scope_name(doc)}{label}与上年持平，增减0{unit}（{where_printed(first, doc)}：“{first.raw_text}”）。"
     elif found.how == "prose":
         text = f"{scope_name(doc)}{label}{_prose_word(found.column)}{shown}（{where_printed(first, doc)}：“{first.raw_text}”）。"
     else:

@@ -43,7 +43,7 @@ class Frame:
     audit: bool = False  # 有没有不一致: the consistency audit, told in sentences
     never_given: bool = False  # 人均, 执行进度, a person's pay: figures a disclosure never prints
     not_stated: str | None = None  # why no disclosure answers it at all (an opinion, travel destinations)
-    # Rows of a table in order (app.ranking): "top" (哪项最多, 排前三), "position" (排第几), "over" (超过100万元的有哪些);
+    # Rows of a table in order (app.ranking): "top" (哪项最多, 排前三), "position" (排第几), "nth" (排第二的是哪项), "over" (超过100万元的有哪些);
     # or the rows one year prints under a row and the other does not: "new" (比2018年多了哪个科目), "gone" (少了哪几项)
     ranking: str | None = None
     top_n: int = 1  # 前三 → 3

@@ -522,7 +522,12 @@ def find_prose(doc_facts: DocFacts, query: Frame, text: str, columns: tuple[str,
         candidates = [f for f in candidates if _counter_fits(f.unit, text)]  # "增加了几人": people, not money
         if asked := _ASKED_COUNTER.search(text):  # "打了多少分": a score, not the 1个 project scored
             same = {"人": ("人", "名"), "名": ("人", "名")}.get(asked.group(1), (asked.group(1),))
-            candidates = [f for f in candidates if f.unit in same] or candidates
+            fitting = [f for f in candidates if f.unit in same]
+            if len(fitting) == 1 and overlap(norm(text), norm(fitting[0].raw_text)) >= 4:
+                # the one figure in that counter, in a sentence the question names ("绩效自评…平均得分100.00分")
+                f = fitting[0]
+                return Found(doc_facts.doc, (f,), f.value, f.unit, f.row_label, f.column, "prose")
+            candidates = fitting or candidates
     if not candidates:
         return None
     if query.intent in ("change", "rate") and not key_phrases(text) and not query.terms:

@@ -13,6 +13,7 @@ from app.frame import Frame
 from app.lexicon import get_lexicon
 from app.lookup import DocFacts, Found, find_amount, find_prose, key_phrases
 from app.understand import understand
+from ingest.prose import completion_column
 from store.models import Document
 
 _JOIN = re.compile(r"加上|[和与及、加]")
@@ -90,6 +91,9 @@ _NOT_OPERAND = re.compile(r"^(上年|去年|前年|上一年|20\d{2}年?|年初|
 def difference(facts: DocFacts, query: Frame, text: str) -> Found | None:
     """"人员经费比公用经费多多少": each operand looked up on its own, then their difference."""
     m = _TWO_OPERANDS.search(text.strip())
+    if not m and query.stage in ("全年预算数", "年初预算数"):
+        # "支出是不是没用完全年预算？差了多少": one item, its 决算 against the stage named
+        return _stage_difference(facts, query, _STAGE_WORDS.sub("", text), query.stage, magnitude=True)
     if not m or len(m.group("b").strip()) < 2 or len(m.group("a").strip()) < 2:
         return None
     a_text, b_text = m.group("a"), m.group("b")
@@ -193,12 +197,15 @@ def complement(facts: DocFacts, query: Frame, text: str) -> Found | None:
 # "支出决算比全年预算少多少": the other side is the same item at another stage of the budget
 _STAGE_ONLY = {"全年预算": "全年预算数", "全年预算数": "全年预算数", "调整预算": "全年预算数", "调整后预算": "全年预算数",
                "年初预算": "年初预算数", "年初预算数": "年初预算数"}
-_OWN_STAGE = re.compile(r"(的)?(决算数?|执行数?|实际支出)$")
+_OWN_STAGE = re.compile(r"(的)?(实际)?(支出)?(决算数?|执行数?)$|(的)?实际支出$")
 _ENDS_IN_STAGE = re.compile(r"[，,的]?\s*(全年预算数?|调整后?预算|年初预算数?)\s*$")
 
 
-def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str) -> Found | None:
-    """The item's figure (its 决算) less the same item's figure of the stage named, as a 决算 explanation states both."""
+_STAGE_WORDS = re.compile(r"全年预算数?|调整后?预算数?|年初(?:预算|安排|批复|下达)数?")
+
+
+def _stages(facts: DocFacts, query: Frame, a_text: str, stage: str) -> tuple[Found, Found] | None:
+    """The item's own figure (its 决算) and the same item's figure of the stage named, as a 决算 explanation states both."""
     subject = _OWN_STAGE.sub("", a_text.strip())
     own = operand(query, subject)
     a = find_amount(facts, replace(own, stage=None), subject)
@@ -207,6 +214,26 @@ def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str) ->
         return None
     if b.facts[0].column != stage and not any(stage.removesuffix("数") in f.column for f in b.facts):
         return None  # the other figure must be of the stage asked, not the item's own figure again
+    return a, b
+
+
+def completion(facts: DocFacts, query: Frame, text: str) -> Found | None:
+    """A completion rate the 决算 explanation does not print, from the two figures it does: 决算 ÷ 全年预算."""
+    pair = _stages(facts, query, _STAGE_WORDS.sub("", text), query.stage or "全年预算数")
+    if pair is None or not pair[1].value or pair[0].unit == "%":
+        return None
+    done, planned = pair
+    rate = (done.value / planned.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    stage = planned.facts[0].column
+    return Found(facts.doc, done.facts[:1], rate, "%", done.label, completion_column(stage), "completion", planned.facts[:1])
+
+
+def _stage_difference(facts: DocFacts, query: Frame, a_text: str, stage: str, magnitude: bool = False) -> Found | None:
+    """The item's figure (its 决算) less the same item's figure of the stage named, as a 决算 explanation states both."""
+    if (pair := _stages(facts, query, a_text, stage)) is None:
+        return None
+    a, b = pair
     gap = b.value - a.value if query.less else a.value - b.value  # "少多少" is how far below, as a positive figure
+    gap = abs(gap) if magnitude else gap
     return Found(facts.doc, a.facts[:1], gap, a.unit, f"{a.label}比{stage}", "差额", "difference", b.facts[:1])
 

@@ -7,11 +7,14 @@ the level it names — 类/款/项 — or the named row's own siblings), ordered
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 
 from app.compose import fmt
+from app.data import load_toml
 from app.frame import Frame
 from app.lookup import DocFacts, find_amount, norm
 from ingest.classification import bare
@@ -50,6 +53,9 @@ def rank(doc_facts: DocFacts, frame: Frame, text: str) -> Ranked | None:
             return None
         rows = _siblings(doc_facts, named)
         group = named.row_path[-2] if len(named.row_path) > 1 else named.table_title
+        leveled = [f for f in _same_column(doc_facts, named) if _at_level(f, frame.level, True)] if frame.level else []
+        if named in leveled and len(leveled) > 1:  # "在项级科目中排第几": among every row of that level, not its siblings
+            rows, group = leveled, f"{frame.level}级科目"
         return _ordered(rows, frame, group, named) if len(rows) > 1 else None
     rows, group = _candidates(doc_facts, frame, anchor.facts[0] if anchor else None)
     if len(rows) < 2 and words.strip():
@@ -89,6 +95,20 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         if len(children) > 1:
             return children, anchor.row_label
         return _siblings(doc_facts, anchor), (anchor.row_path[-2] if len(anchor.row_path) > 1 else "")
+    for table in _tables(doc_facts, frame) if frame.column in _column_classes() else ():
+        # "公用经费里哪项最多" where the table prints that column: its rows, in that column
+        like = next((f for f in doc_facts.facts if f.table_title == table.table_title and f.page == table.page
+                     and f.column.split(" / ")[-1] == frame.column), None)
+        rows = [f for f in _same_column(doc_facts, like) if len(f.row_path) == 1] if like else []
+        if len(rows) > 1:
+            return rows, frame.column or ""
+    if classes := _column_classes().get(frame.column or ""):
+        # "公用经费里哪一项最多" in a table of economic classes: the items of the classes that column is made of
+        for table in _tables(doc_facts, frame):
+            rows = [f for f in _same_column(doc_facts, table)
+                    if len(code := f.row_code or "") == 5 and code.isdigit() and code.startswith(classes)]
+            if len(rows) > 1:
+                return rows, frame.column or ""
     # a table's total, or no row named: the top rows of the table the question names ("项目支出表里哪个项目")
     for table in ([anchor] if anchor is not None else []) + _tables(doc_facts, frame):
         # the rows beside the total (a table's top rows; a prose budget's lines under its own heading)
@@ -97,6 +117,13 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         if len(rows) > 1:  # a prose budget's lines are those of the item its explanation is about
             return rows, _explained(table) if table.table_kind == PROSE else ""
     return [], ""
+
+
+@functools.cache
+def _column_classes() -> dict[str, tuple[str, ...]]:
+    """The economic classes (类 codes) each column of a 基本支出 table is made of (the lexicon's [column_classes])."""
+    data = load_toml(Path(__file__).with_name("lexicon_data.toml"))["column_classes"]
+    return {column: tuple(codes) for column, codes in data.items()}
 
 
 def _explained(f: Fact) -> str:
@@ -158,6 +185,10 @@ def _ordered(rows: list[Fact], frame: Frame, group: str, named: Fact | None = No
     n = max(1, frame.top_n)
     if len(ordered) > n and ordered[n - 1].value == ordered[n].value:
         return None  # a tie at the cut: which rows are "the top n" the table does not say
+    if frame.ranking == "nth":  # "排第二的": that row alone, unless it ties with the one before it
+        if len(ordered) < n or ordered[n - 2].value == ordered[n - 1].value:
+            return None
+        return Ranked(ordered, (ordered[n - 1],), group)
     return Ranked(ordered, ordered[:n], group)
 
 
@@ -165,8 +196,9 @@ def ranked_sentence(ranked: Ranked, frame: Frame, where: str, whose: str) -> tup
     """The answer's sentence for ranked rows; returns (sentence, value asked, its unit)."""
     most, order = ("最少", "从少到多") if frame.extreme == "min" else ("最多", "从多到少")
     column = ranked.rows[0].column.split(" / ")[-1]
-    column = "" if column in ("金额", "合计") else f"的{column}"
-    head = f"{whose}{where}中，{ranked.group or ''}各项{column}"
+    column = "" if column in ("金额", "合计", ranked.group) else f"的{column}"  # not 公用经费各项的公用经费
+    # the group in a clause of its own: "公用经费…办公费3.78万元" in one clause would read as 公用经费's figure
+    head = f"{whose}{where}中的{ranked.group}各项，{column.removeprefix('的')}" if ranked.group else f"{whose}{where}中，各项{column}"
 
     def item(f: Fact) -> str:
         return f"{bare(f.row_label)}{fmt(f.value)}{f.unit}"
@@ -182,6 +214,8 @@ def ranked_sentence(ranked: Ranked, frame: Frame, where: str, whose: str) -> tup
         # the line is the question's own figure, not the documents': named, not repeated
         return f"{head}{word}所问金额的有：{'；'.join(item(f) for f in ranked.picked)}。", None, ""
     top = ranked.picked[0]
+    if frame.ranking == "nth":
+        return f"{head}按金额{order}排，第{frame.top_n}位是{item(top)}。", top.value, top.unit
     if len(ranked.picked) == 1:
         return f"{head}{most}的是{item(top)}。", top.value, top.unit
     listed = "，".join(item(f) for f in ranked.picked)

@@ -123,8 +123,10 @@ def resolve(frame: Frame, documents: Sequence[Document], doc_hint: str | None = 
     named = [d for d in docs if any(a in question for a in aliases(d.unit_name))]
     named = _most_specific(question, named)
     stranger = _stranger_unit(question, documents) if strict_units else ""
-    if stranger and named and mentions and mentions(stranger, named):
-        stranger = ""  # "政协办公厅部门预算里的博物馆管理建设办公室": a part the named unit's documents speak of
+    if stranger and mentions and (named or frame.is_text) and mentions(stranger, named or docs):
+        # "政协办公厅部门预算里的博物馆管理建设办公室": a part the named unit's documents speak of; a passage
+        # question may ask of any body the documents speak of, never of one they do not (普陀区教育局的职能)
+        stranger = ""
     if stranger:
         return Scope((), units=(stranger,), refusal=f"没有加载“{stranger}”的文件")
     units = tuple(sorted({d.unit_name for d in named}))

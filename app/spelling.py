@@ -18,6 +18,9 @@ _FULL_WIDTH |= {0xFF05: ord("%"), 0xFF0E: ord("."), 0x3000: ord(" ")}  # ％ ．
 _DIGIT = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
           "七": "7", "八": "8", "九": "9"}
 _CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})(?=\s*年)")
+_SPOKEN = str.maketrans({"啥": "什么", "咋": "怎么"})
+# "社工部24年", "25年预算": a year typed short, not a span of years (近10年, 过去20年, 第15年)
+_SHORT_YEAR = re.compile(r"(?<![\d.近前后这第每满共约超逾去])(1[5-9]|[23]\d)(?=\s*年(?!代|前|后|来|间|以|内|里|多|左右))")
 # 201-03-01, 201 03 01, 215—08—99: a classification code typed in its printed groups (类 款 项)
 _SPLIT_CODE = re.compile(r"(?<![\d.])(\d{3})[-－—–\s](\d{2})(?:[-－—–\s](\d{2}))?(?![\d.%])")
 
@@ -47,9 +50,11 @@ def _in_chinese(question: str) -> str:
 
 def respelled(question: str) -> str:
     """The question with traditional characters simplified, full-width digits and letters made ASCII, four-digit
-    Chinese-numeral years (二〇二五年) in figures, English words in Chinese and split codes (201-03-01) joined."""
+    Chinese-numeral years (二〇二五年) and short ones (24年) in full, English words in Chinese and split codes (201-03-01) joined."""
     q = question.translate(_FULL_WIDTH)
     if re.search(r"[\u4e00-\u9fff]", q):
         q = _simplifier().convert(q)
     q = _in_chinese(_CN_YEAR.sub(lambda m: "".join(_DIGIT[c] for c in m.group(1)), q))
+    q = _SHORT_YEAR.sub(r"20\1", q)
+    q = q.translate(_SPOKEN)  # 啥 → 什么, 咋 → 怎么: the spoken question words, as the patterns know them
     return _SPLIT_CODE.sub(lambda m: "".join(g for g in m.groups() if g), q)

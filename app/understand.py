@@ -13,7 +13,8 @@ _WHO = re.compile(r"是谁|叫什么|名字|姓名|地址|(?<![用挂花放列�
 _REASON = re.compile(r"原因|为什么|为何|为啥|咋(回事|会)|怎么回事|干什么用|做什么用|干啥用|做啥用|干嘛用|啥用途|用于什么|用来干|用在哪")
 _OPEN = re.compile(r"哪|什么|怎么|如何|吗|是否|有没有|谁|概况|简介|介绍|依据|内容|目标|情况如何")
 _MONEY_FOR = re.compile(r"有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)吗|有没有[^，。？?]{0,14}(钱|费|资金|预算|支出|拨款)")
-_HOW_MANY_THINGS = re.compile(r"(?:多少|几)(?:件|期|份|套|处|间|户|分(?!之))")
+_SCORE = re.compile(r"得分|分数|评分|打了?(?:多少|几)分|(?:多少|几)分(?![之钟])")
+_HOW_MANY_THINGS = re.compile(r"(?:多少|几)(?:件|期|份|套|处|间|户|批|趟|分(?!之))")
 _COUNT_FOR = re.compile(r"(?:有没有|是否有|有无)[^，。？?]{0,4}(?:项目|车辆|公务用车|设备|机构)(?![^，。？?]*(?:费|支出|资金|预算|钱|拨款|库))")
 _FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|占比|百分|增长|增加|减少|合计|一共|总计")
 _HEADCOUNT = re.compile(r"人数|在编|在职|编制人|几人|多少人|人员多少|多少名|(职工|员工|人员)(有)?多少(个|位)?$|"
@@ -25,9 +26,10 @@ _RATE_OF_CHANGE = re.compile(r"(增长|增加|减少|下降|降低|上升|增减
                              r"(增长|减少|下降|增减|变动)率")
 # The budget stage a 决算 question names (its figure is then that stage's, not the 决算数), and a question
 # after the completion of a budget ("完成全年预算的百分之多少", "预算完成率").
-_STAGES = ((re.compile(r"年初预算"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"),
+_STAGES = ((re.compile(r"年初(?:预算|安排|批复|下达)"), "年初预算数"), (re.compile(r"全年预算|调整后?预算"), "全年预算数"),
            (re.compile(r"决算数|实际支出|实际完成|执行数"), "决算数"))
-_COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?的?(?:百分之|比例|多少|几|比重|程度)|预算完成率|完成率")
+_COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后?)?预算(?:数)?的?(?:百分之|比例|多少|几|比重|程度)|预算完成率|完成率|"
+                         r"(?:预算)?执行率")
 _WANT_UNIT = re.compile(r"多少(万元|元|亿元)|(?:折合|换算成|换成)(万元|元|亿元)|多少(万)(?![元亿])|[（(]?(万元|元|亿元)[)）]?[?？]?$|以(万元|元|亿元)计")
 _CODE = re.compile(r"(?<!\d)(\d{3}\s?\d{2}\s?\d{2}|\d{3}\s\d{2}|\d{7}|\d{5}|\d{3})(?![\d年.%])")
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -41,15 +43,15 @@ _EXTREME = re.compile(r"最(?:(?P<max>高|多|大)|(?P<min>低|少|小))(?!生�
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "最新一年": 0, "最近一年": 0, "最新年度": 0, "最新的一年": 0,
                    "明年": 1, "去年": -1, "上年": -1, "上一年": -1, "前年": -2}
 _COMPARING = re.compile(r"比|较|相比|增长|增加|减少|下降|变化")
-_DIFFERENCE = re.compile(r"(?<![出偏误时])差(?!旅)|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少|"
+_DIFFERENCE = re.compile(r"(?<![出偏误时])差(?!旅)|相差|多多少|少多少|高多少|低多少|多几|少几|哪个多|哪个少|[多高超]出了?多少|"
                          r"(?<=[\u4e00-\u9fff])比(?!\s*(?:20\d{2}|上年|去年|上一年|前年))[^，。？?]{2,}?(?<![减增降])(多|少|高|低)了多少")
 # ("A比B少了多少" is two operands; "比上年减少了多少", "比2017年少了多少" a change)
-_MORE = re.compile(r"多多少|多了多少|高多少|多几|增加|增长|上升|提高")
+_MORE = re.compile(r"多多少|多了多少|高多少|多几|[多高超]出|增加|增长|上升|提高")
 _LESS = re.compile(r"少多少|少了多少|低多少|减少|下降|降低|少几")
 _AUDIT = re.compile(r"不一致|勾稽|对不上|不相符|矛盾|有没有错|哪里有错|核对一下|审核一下|加总对不对|是否平衡")
 # Figures a budget disclosure never gives: per-person amounts, execution progress, economic targets.
 _OFFICIAL = r"[局处科部厅市区县镇院校所站]长|秘书长|主任|书记|主席"  # a person by title
-_NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|月份|季度|每月|用款计划|美元|零售总额|出口总额|"
+NEVER_GIVEN = re.compile(r"人均|平均|每人|每个人|每家|执行进度|执行了|执行情况|上半年|下半年|月份|季度|每月|用款计划|美元|零售总额|出口总额|"
                           rf"GDP|({_OFFICIAL}|委员|个人|领导|干部|科员|职员|"
                           r"(一|每)(名|位|个)[\u4e00-\u9fff]{1,4})[^。？?]{0,10}(工资|收入|薪|奖金)")
 # Questions no disclosure answers, whatever it prints: an opinion of the budget, where the money was spent abroad
@@ -79,6 +81,7 @@ _ROWS_CHANGED = re.compile(r"(?:(?P<new>多|新增|增加|增设|多出)|(?P<gon
 _TOP_N = re.compile(r"前([一二两三四五六七八九十]|\d{1,2})(?:位|名|项|个|大)?|"
                     r"最(?:大|多|高|小|少|低)的([两三四五六七八九十]|\d{1,2})(?:项|个|类|款|位)")
 _POSITION = re.compile(r"排(?:在|名)?第几|第几(?:位|名|大)|排名(?:多少|第几)")
+_NTH = re.compile(r"(?:排(?:在|名)?)?第([二两三四五六七八九十]|\d)(?:位|名|大|多|高|的)")
 _OVER = re.compile(r"(?P<dir>超过|高于|大于|多于|不低于|不少于|低于|少于|不足)\s*(?P<num>[\d,]+(?:\.\d+)?)\s*(?P<unit>万元|元|亿元)")
 _LEVEL = re.compile(r"([类款项])级|按(?:功能分类的?)?([类款项])(?:来|看|分|[)）])")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -94,6 +97,9 @@ def _ranking(question: str) -> tuple[str | None, int, str | None, tuple[Decimal,
         return None, 1, None, None
     if _POSITION.search(question):
         return "position", 1, level, None
+    if (nth := _NTH.search(question)) and _WHICH_ROW.search(question):
+        n = nth.group(1)
+        return "nth", int(n) if n.isdigit() else _CN_DIGITS[n], level, None  # "排第二的是哪一项": that one row
     if not _WHICH_ROW.search(question) and not _TOP_N.search(question):
         return None, 1, None, None
     if over := _OVER.search(question):
@@ -114,7 +120,13 @@ def intent_of(question: str) -> str:
         return "change"  # "比上年增加了几人": the change of a count
     if shape == "count" and _MONEY_ASKED.search(question):
         return "amount"  # "编报绩效目标的项目，一共涉及多少项目预算资金（万元）": money, though projects are counted
+    if shape == "share" and CHECKED_THEN_ASKED.search(question):
+        return "amount"  # "占一半以上吗？具体是多少万元": the check is settled by the figure asked after it
     return shape
+
+
+# A yes/no check of a share, then a clause of its own that asks the figure ("…占一半以上吗？项目支出是多少万元？")
+CHECKED_THEN_ASKED = re.compile(r"(?:吗|没有|是不是[^？?，,]*)[？?，,]\s*(?P<ask>[^？?，,占比例百重]*(?:多少|几)(?:万元|万|元|钱)?)[？?]?\s*$")
 
 
 # A question that asks for money, whatever else it names
@@ -132,6 +144,8 @@ def _shape(question: str) -> str:
     intent = get_lexicon().primary_intent(question) or "amount"
     if intent in ("listing", "definition") and _FIGURES_LISTED.search(question) and len(_years(question)) >= 2:
         return "amount"  # "列出2017到2019年的三公经费": each year's figure, side by side
+    if _SCORE.search(question):
+        return "count"  # "绩效自评平均得分", "打了多少分": a score in 分, never the money of its sentence
     if _COUNT_NOUN.search(question) or intent == "amount" and _HOW_MANY_THINGS.search(question):
         return "count"  # "绩效目标 项目数", "内设机构个数", "多少件提案": a number of things
     if intent == "rate" and "占" in question and not _CHANGE_WORDS.search(question):
@@ -183,7 +197,7 @@ def understand(question: str) -> Frame:
         less=bool(_LESS.search(q)),
         more=bool(_MORE.search(q)),
         audit=bool(_AUDIT.search(q)),
-        never_given=bool(_NEVER_GIVEN.search(q)),
+        never_given=bool(NEVER_GIVEN.search(q)),
         not_stated=next((why for words, why in _NOT_STATED if words.search(q)), None),
         ranking=ranking,
         top_n=top_n,

@@ -53,6 +53,26 @@ def test_a_difference_of_two_rows_is_computed_not_half_answered(service):
     assert "447.07 − 113.23" in answer.answer
 
 
+def test_a_part_of_a_whole_is_only_that_wholes_part(service):
+    # 培训费 is printed in the 三公/会议费/培训费 table, not as a part of 政府采购: no figure of 政府采购里的培训费
+    answer = service.ask("政府采购预算里的培训费是多少", XZ)
+    assert answer.status == "refused" and "政府采购" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("三公经费里公务接待费占一半以上吗？公务接待费是多少？", "1.00"),
+    ("三公经费，公车运维费是不是占了大头？具体多少？", "9.00"),
+])
+def test_a_check_of_a_share_followed_by_its_figure_is_answered_with_the_figure(service, question, value):
+    answer = service.ask(question, XZ)
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal(value), "万元"), answer.answer
+
+
+def test_a_count_asked_by_its_counter_is_never_answered_with_money(service):
+    answer = service.ask("因公出国安排了几批团组", XZ)
+    assert answer.status == "refused", answer.answer
+
+
 def test_a_rate_of_change_is_never_answered_with_a_share(service):
     answer = service.ask("公用经费比上年减少了百分之几", XZ)
     assert answer.unit != "%" or "占" not in answer.answer, answer.answer
@@ -96,6 +116,17 @@ def test_units_by_their_everyday_short_names(question, unit):
 def test_a_unit_not_loaded_is_refused_never_widened(question):
     scope = resolve(understand(question), LOADED)
     assert not scope.documents and "没有加载" in scope.refusal
+
+
+@pytest.mark.parametrize("question", ["上海市普陀区教育局2025年三公经费超过100万了吗？", "普陀区教育局的主要职能是什么"])
+def test_a_passage_question_about_a_unit_not_loaded_is_refused_too(question):
+    frame = understand(question)
+    assert not resolve(frame, LOADED, mentions=lambda name, docs: False).documents
+
+
+def test_a_passage_question_may_ask_of_a_body_the_documents_speak_of():
+    scope = resolve(understand("南京近代史博物馆管理建设办公室是干什么的"), LOADED, mentions=lambda name, docs: True)
+    assert scope.documents and not scope.refusal
 
 
 @pytest.mark.parametrize(("question", "unit"), [

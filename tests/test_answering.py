@@ -384,3 +384,10 @@ def test_a_keyboard_typo_is_answered_as_meant_and_says_how_it_was_read(service):
     answer = service.ask("忻州市商务局2024年公物接待费预算多少万元")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("1.00"), "万元")
     assert "“公物接待费”按“公务接待费”理解" in answer.notes
+
+
+def test_a_change_stated_as_none_is_said_so(service):
+    # p23: "“三公”经费预算10.00万元与2023年预算数相同"
+    answer = service.ask("忻州市商务局2024年三公经费跟上年比涨了还是降了")
+    assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer
+    assert "与上年持平" in answer.answer and "与2023年预算数相同" in answer.answer

@@ -85,6 +85,10 @@ def service(tmp_path_factory) -> Service:
     ("社会工作部2024年三公经费实际支出多少", "0", "无“三公”经费财政拨款支出"),
     ("区委社会工作部2024年机关运行经费支出多少万元", "10.23", "机关运行经费支出为10.23万元"),
     ("社会工作部2024年教育支出多少", "0", "教育支出决算为0万元"),
+    ("社工部的一般公共预算财政拨款支出年初批复了多少", "0", "年初预算数为0万元"),  # 年初批复/安排 is the 年初预算
+    # p21: "…涉及预算金额 175.52 万元，平均得分 100.00 分": the score, though 平均 is mostly never printed
+    ("社会工作部2024年绩效自评的平均得分", "100.00", "平均得分为100.00分"),
+    ("社工部项目的绩效自评打了几分", "100.00", "平均得分为100.00分"),
 ])
 def test_stage_questions_answer_with_that_stage(service, question, value, says):
     answer = service.ask(question)
@@ -131,10 +135,19 @@ def test_a_table_printed_empty_while_the_prose_states_its_figure(service):
 @pytest.mark.parametrize(("question", "value"), [
     ("社会工作部2024年“事业运行”（2013950）的全年预算比决算多多少万元？", "6.37"),  # 17.68 − 11.31
     ("社会工作部2024年一般公共预算财政拨款支出，全年预算数和决算数差多少万元？", "13.20"),  # 321.02 − 307.82
+    ("社工部行政运行的全年预算比实际决算多出多少", "0.68"),  # 52.00 − 51.32
+    ("社工部行政运行有没有花完全年预算，差多少", "0.68"),  # one item named, its 决算 against the stage
 ])
 def test_a_stage_named_before_the_final_figure(service, question, value):
     answer = service.ask(question)
     assert (answer.status, answer.value) == ("verified", Decimal(value)), answer.answer
+
+
+def test_a_completion_rate_not_printed_is_the_final_figure_over_the_stage(service):
+    # p18: 事业运行 全年预算为 17.68 万元，支出决算为 11.31 万元 — no rate printed; 11.31 ÷ 17.68 = 63.97%
+    answer = service.ask("社工部2024年事业运行的预算执行率是多少")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("63.97"), "%"), answer.answer
+    assert "决算11.31 ÷ 全年预算17.68" in answer.answer
 
 
 def test_an_items_own_paragraph_does_not_answer_for_the_whole_its_section_names(service):
@@ -154,3 +167,9 @@ def test_a_row_whose_label_names_the_funds_is_not_narrowed_by_them_again(service
     # 三、国有资本经营预算财政拨款收入 is blank; 财政拨款收入 as a whole is 307.82
     answer = service.ask("社会工作部国有资本经营预算财政拨款收入多少")
     assert (answer.status, answer.value) == ("verified", Decimal("0")), answer.answer
+
+
+def test_why_a_final_figure_is_below_its_budget_is_quoted_in_the_templates_words(service):
+    # p18: "决算数小于预算数的主要原因：人员经费支出数小于预算数。"
+    answer = service.ask("社工部一般公共预算财政拨款支出的决算为什么低于全年预算")
+    assert answer.status == "verified" and "人员经费支出数小于预算数" in answer.answer, answer.answer

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow
     ("按项级科目看，哪个科目支出最大", "top", 1, "项", None, "max"),
     ("商品和服务支出里排前三的是哪几项", "top", 3, None, None, None),
     ("公务接待费在商品和服务支出里排第几", "position", 1, None, None, None),
+    ("商品和服务支出里排第二的是哪一项", "nth", 2, None, None, None),
+    ("项目支出表里金额第三大的项目是哪个", "nth", 3, None, None, None),
     ("超过50万元的项目有哪些", "over", 1, None, (Decimal("50"), "万元"), None),
     ("低于1万元的科目有哪些", "over", 1, None, (Decimal("1"), "万元"), "min"),
     ("按类来看哪一类最少", "top", 1, "类", None, "min"),
@@ -48,6 +50,7 @@ def test_a_threshold_is_no_code():
     ("忻州市商务局2024年一般公共预算支出哪一类最少（按类）", "18.33", "最少的是卫生健康支出18.33万元"),
     # the 项目支出表, p20: the unit's own row is its total, not a project
     ("忻州市商务局2024年哪个项目预算最多", "140.26", "最多的是忻州市食品公司经费140.26万元"),
+    ("忻州市商务局2024年项目支出表里金额第二大的项目是哪个", "114.00", "第2位是忻州市饮食服务公司经费114.00万元"),
 ])
 def test_the_top_rows_of_a_table(service, question, value, says):  # noqa: F811
     answer = service.ask(question)
@@ -96,4 +99,18 @@ def test_the_budget_lines_a_projects_explanation_prints_are_ranked(department):
     # 部门预算 p24 "生命健康专项（政策资金）经费情况说明 > 六、年度预算安排": 项目总额 1170 and four lines under it
     answer = department.ask("普陀区商务委2025年生命健康专项里，哪一块钱最多？")
     assert (answer.status, answer.value) == ("verified", Decimal("870.00")), answer.answer
-    assert "生命健康专项（政策资金）各项最多的是支持企业规模化发展870.00万元" in answer.answer
+    assert "生命健康专项（政策资金）各项，最多的是支持企业规模化发展870.00万元" in answer.answer
+
+
+def test_a_column_of_basic_spending_ranks_its_own_rows(service):  # noqa: F811
+    # Xinzhou's economic table prints 人员经费 and 公用经费 columns: 公用经费's largest line is 商品和服务支出
+    answer = service.ask("忻州市商务局公用经费里哪项最多")
+    assert (answer.status, answer.value) == ("verified", Decimal("110.10")), answer.answer
+    assert "公用经费各项，最多的是商品和服务支出" in answer.answer
+
+
+def test_a_place_among_every_row_of_the_level_named(service):  # noqa: F811
+    # 忻州 2024 一般公共预算支出表: 行政运行 is the largest 项 of the whole table, not only of its 款
+    answer = service.ask("忻州市商务局行政运行在项级科目中排第几")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("1"), "位"), answer.answer
+    assert "项级科目各项" in answer.answer

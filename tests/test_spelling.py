@@ -22,6 +22,9 @@ from app.understand import understand
     ("201 13 是什么", "20113 是什么"),
     ("2024 budget of 区府办, total 多少万", "2024 预算   区府办, 总计 多少万"),
     ("区府办 final accounts 2024 how much", "区府办 决算 2024 多少"),
+    ("社工部24年项目支出", "社工部2024年项目支出"),
+    ("25年预算比上年少了多少", "2025年预算比上年少了多少"),
+    ("商务委加挂了啥牌子，咋回事", "商务委加挂了什么牌子，怎么回事"),
 ])
 def test_respelled_as_printed(typed, printed):
     assert respelled(typed) == printed
@@ -29,7 +32,7 @@ def test_respelled_as_printed(typed, printed):
 
 @pytest.mark.parametrize("kept", [
     "2017-2019年三公经费", "公务接待费是多少？", "增长10.97%，比上年多1,003.69万元", "收入 100 万元", "一百二十万元",
-    "（一）人员经费", "2025年01月", "budget", "附件.pdf的第3页",
+    "（一）人员经费", "2025年01月", "budget", "附件.pdf的第3页", "近20年的变化", "第15年", "30年代", "工作了20多年",
 ])
 def test_what_is_already_printed_so_is_kept(kept):
     assert respelled(kept) == kept
