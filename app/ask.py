@@ -71,6 +71,7 @@ _GAP_REASON = re.compile(r"决算数?[^。]{0,6}(?:小于|大于|低于|高于|�
 # "部门预算包括哪些单位": the passage that says which units a budget covers, in any template's words
 _ASKS_UNITS = re.compile(r"(包括|包含|有)哪[些几].{0,4}单位|(下属|所属|二级|预算)单位(有|是|包括)|单位构成|由哪些单位")
 _COMPOSITION = re.compile(r"单位构成看|编制范围的单位|(本部|本级)(以及|和|及)?下属|下属\d+家|下属.{0,4}单位(包括|有)|"
+                          r"(行政|事业)单位\s*\d+\s*家|"
                           r"(预算|决算)包括[:：]?[^。]{0,30}(本级|本部|下属|所属)")
 _COVERS = re.compile(r"包括|所属|下属|预算单位|二级单位")  # a department's budget covers its own units
 MIN_MENTION = 4  # characters of a name a document must print to be said to speak of it
@@ -557,6 +558,8 @@ class Asker:
         glossary = "名词解释" if query.intent == "definition" else None
         extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None
+        if composition is not None:  # the passage that says which units a budget covers, wherever search ranks it
+            extra += [c for d in doc_ids for c in self.doc_chunks(d) if c.kind == "text" and composition.search(c.text)]
         named = [n for t in query.terms if len(n := norm(t)) >= 3 and n not in GENERIC_LABELS]
         gap = query.intent == "reason" and not composition and bool(_FINAL_AGAINST_BUDGET.search(query.question))
         if gap:  # "决算为什么比预算少": a 决算 explains each gap in its template's words, after the item's figures

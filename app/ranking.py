@@ -17,6 +17,7 @@ from app.compose import fmt
 from app.data import load_toml
 from app.frame import Frame
 from app.lookup import DocFacts, find_amount, norm
+from app.verify import explained_project
 from ingest.classification import bare
 from ingest.numbers import MONEY, convert
 from store.models import PROSE, Fact
@@ -64,6 +65,8 @@ def rank(doc_facts: DocFacts, frame: Frame, text: str) -> Ranked | None:
         found = find_amount(doc_facts, replace(plain, terms=()), words)
         if found is not None and found.facts[0].table_kind == PROSE:
             rows, group = _candidates(doc_facts, frame, found.facts[0])
+    if len(rows) < 2 and _SEVERAL_EXPLAINED.search(text):
+        rows, group = _explained_projects(doc_facts), EXPLAINED  # "四个专项，哪个钱最少"
     return _ordered(rows, frame, group) if len(rows) > 1 else None
 
 
@@ -117,6 +120,20 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         if len(rows) > 1:  # a prose budget's lines are those of the item its explanation is about
             return rows, _explained(table) if table.table_kind == PROSE else ""
     return [], ""
+
+
+# "那四个专项", "哪个专项的预算最多": the projects a 部门预算 explains one by one, not the rows of a table
+EXPLAINED = "各专项经费情况说明"
+_SEVERAL_EXPLAINED = re.compile(r"(?:几|[两二三四五六七八九十\d]+)个[\u4e00-\u9fff]{0,4}专项|哪(?:个|一个|项)专项")
+
+
+def _explained_projects(doc_facts: DocFacts) -> list[Fact]:
+    """Each project's total as its own explanation states it, named by the project; one per explanation."""
+    found: dict[str, Fact] = {}
+    for f in doc_facts.prose:
+        if f.column == "金额" and (project := explained_project(f)):
+            found.setdefault(project, replace(f, row_label=project))
+    return list(found.values())
 
 
 @functools.cache
@@ -199,9 +216,12 @@ def ranked_sentence(ranked: Ranked, frame: Frame, where: str, whose: str) -> tup
     column = "" if column in ("金额", "合计", ranked.group) else f"的{column}"  # not 公用经费各项的公用经费
     # the group in a clause of its own: "公用经费…办公费3.78万元" in one clause would read as 公用经费's figure
     head = f"{whose}{where}中的{ranked.group}各项，{column.removeprefix('的')}" if ranked.group else f"{whose}{where}中，各项{column}"
+    if ranked.group == EXPLAINED:  # each project on its own pages: said once, each figure with its page
+        head = f"{whose}{EXPLAINED}中，"
 
     def item(f: Fact) -> str:
-        return f"{bare(f.row_label)}{fmt(f.value)}{f.unit}"
+        page = f"（第{f.page}页）" if ranked.group == EXPLAINED else ""
+        return f"{bare(f.row_label)}{fmt(f.value)}{f.unit}{page}"
 
     if ranked.named is not None:
         place = ranked.rows.index(ranked.named) + 1

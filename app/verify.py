@@ -66,6 +66,7 @@ def _all_names(doc_facts: DocFacts) -> list[str]:
     cached = getattr(doc_facts, "_verify_names", None)
     if cached is None:
         prose = {norm(f.row_label) for f in doc_facts.prose if len(norm(f.row_label)) >= 2}
+        prose |= {norm(p) for f in doc_facts.prose if (p := explained_project(f))}
         columns = {n for f in doc_facts.facts for part in f.column.split(" / ")
                    if f.table_kind != PROSE and not _GENERIC_COLUMN.match(norm(part)) for n in _with_stem(norm(part))}
         kinds = {kind_name(f.table_kind) for f in doc_facts.facts}
@@ -101,7 +102,19 @@ def _fact_names(f: Fact) -> frozenset[str]:
         names.add(kind_name(f.table_kind))  # the 三公经费表's 合计 is the 三公经费
     if f.table_kind == PROSE:
         names |= {n for n in (norm(w) for w in re.split(r"[，,、]", f.row_label)) if n}
+        if project := explained_project(f):
+            names.add(norm(project))  # "项目总预算1170.00万" under 生命健康专项经费情况说明 is that project's
     return frozenset(n for n in names if n)
+
+
+_EXPLAINED = re.compile(r"^(?P<name>[^>]+?)(?:经费)?情况说明\s*>")
+
+
+def explained_project(f: Fact) -> str | None:
+    """The project whose own explanation states this total (…专项经费情况说明 > 六、年度预算安排: 项目总预算…)."""
+    if f.table_kind != PROSE or not norm(f.row_label).startswith("项目总") or not (m := _EXPLAINED.match(f.table_title)):
+        return None
+    return m.group("name").strip()
 
 
 def _step(value: Decimal, unit: str | None) -> Decimal:

@@ -114,3 +114,15 @@ def test_a_place_among_every_row_of_the_level_named(service):  # noqa: F811
     answer = service.ask("忻州市商务局行政运行在项级科目中排第几")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("1"), "位"), answer.answer
     assert "项级科目各项" in answer.answer
+
+
+def test_the_projects_a_department_budget_explains_one_by_one_are_ranked(department):
+    # p23–p26: 科技创新 1720.00, 生命健康 1170.00, 商业创新 1410.00, 贸易高质量发展 2921.00 (each 项目总预算)
+    answer = department.ask("商务委2025年部门预算说明的几个专项中，哪个专项钱最多")
+    assert (answer.status, answer.value) == ("verified", Decimal("2921.00")), answer.answer
+    assert "最多的是贸易高质量发展专项（政策资金）2921.00万元（第26页）" in answer.answer
+
+
+def test_which_units_a_department_budget_covers_is_its_own_passage(department):
+    answer = department.ask("商务委部门预算是由哪些单位组成")
+    assert answer.status == "verified" and "中小企业服务中心，不单列预算" in answer.answer, answer.answer
