@@ -41,7 +41,7 @@ from app.operands import (
     rate_of_stated_change,
     share,
 )
-from app.ranking import children_of, rank, ranked_sentence, rows_changed
+from app.ranking import children_of, explained_total, rank, ranked_sentence, rows_changed
 from app.rephrase import rephrased
 from app.retrieve import search
 from app.scope import Scope, aliases, resolve
@@ -268,6 +268,7 @@ class Asker:
                 if part_query:  # "基本支出里，会议费和培训费加起来": the part may itself be a sum
                     found = found or (joined(facts, part_query, part) if frame.total else None)
                     found = found or find_amount(facts, part_query, part)
+                found = found or (explained_total(facts, words) if frame.total else None)
                 found = found or (joined(facts, frame, words) if frame.total else None)
                 found = found or (difference(facts, frame, words) if frame.difference and frame is query else None)
                 found = found or find_amount(facts, frame, words)
@@ -634,7 +635,9 @@ _CONTENTS_PAGE = re.compile(r"目\s*录$")
 
 
 # A clause that states a change: a change word with its figure, or "unchanged" in words.
-_STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|相同|一致|不变|没有变化")
+# (相同/一致 against a year only: "应与《收支预算总表》数对应一致" states no change)
+_STATED_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升)了?\s*[\d.,]+|持平|(上年|去年|\d{4}\s*年)[^，,。；]{0,10}(相同|一致)|"
+                            r"不变|没有变化")
 
 
 def _stated_change(answer: str, text: str, query: Frame) -> str | None:

@@ -120,7 +120,7 @@ def figure_sentence(found: Found, want_unit: str | None, kind_word: str) -> tupl
             if len({(f.row_label, f.column) for f in found.facts}) == 1:
                 text = text[:-1] + f"，该表中“{first.row_label}”列在多行，此为各行之和：{parts}。"
             else:
-                text = text[:-1] + f"，为各项之和：{parts}。"
+                text = text[:-1] + f"，为各项之和（{parts}）。"  # the addends as a derivation: checked as its operands
     return text, value, unit
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from app.compose import fmt
 from app.data import load_toml
 from app.frame import Frame
-from app.lookup import DocFacts, find_amount, norm
+from app.lookup import DocFacts, Found, find_amount, norm
 from app.verify import explained_project
 from ingest.classification import bare
 from ingest.numbers import MONEY, convert
@@ -134,6 +134,15 @@ def _explained_projects(doc_facts: DocFacts) -> list[Fact]:
         if f.column == "金额" and (project := explained_project(f)):
             found.setdefault(project, replace(f, row_label=project))
     return list(found.values())
+
+
+def explained_total(doc_facts: DocFacts, text: str) -> Found | None:
+    """"四个专项加起来多少": the sum of the projects a 部门预算 explains one by one, when the question names them so."""
+    projects = _explained_projects(doc_facts) if _SEVERAL_EXPLAINED.search(text) else []
+    if len(projects) < 2 or len({f.unit for f in projects}) != 1:
+        return None
+    total = sum((f.value for f in projects), projects[0].value * 0)
+    return Found(doc_facts.doc, tuple(projects), total, projects[0].unit, EXPLAINED + "所列专项", "合计", "sum")
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """`python -m benchmarks` (`make bench`): every benchmark, written to BENCHMARKS.md.
 
 Sections: ingest (vs pdfplumber, 1 vs 2 workers), retrieval (recall@5 per embedder and mode, the default
-embedder by measurement), answering latency (one `ask --batch` process, start-up), growth (1/10/100 docs),
+embedder by measurement), answering latency (one `ask --batch` process, start-up), growth (1/10/100/1,000 docs, embedded and on the servers),
 crash safety (random SIGKILLs mid-ingest, concurrent forced ingests).
 The samples are parsed once and shared: the retrieval homes are the ones the latency benchmark asks.
 

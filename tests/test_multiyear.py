@@ -219,3 +219,10 @@ def test_a_rate_the_prose_does_not_state_is_computed_from_its_stated_change(serv
     answer = service.ask("上海市普陀区人民政府办公室2025年财政拨款支出预算比2024年预算下降了百分之几？")
     assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("20.79"), "%"), answer.answer
     assert "2389.52 ÷ (9101.68 + 2389.52)" in answer.answer
+
+
+def test_a_change_stated_in_a_passage_is_that_passages_figure_not_a_rule_of_consistency(service):
+    # 2018 prose p7: "…预算总计 10,150.48万元，与上年相比收、支预算总计各增加 1,003.69 万元"; the passage before it says
+    # the 财政拨款 figures "应与《收支预算总表》数对应一致" — a rule of the template, no change
+    answer = service.ask("省政协办公厅2018年收支预算总计比上年多了多少")
+    assert (answer.status, answer.value, answer.unit) == ("verified", Decimal("1003.69"), "万元"), answer.answer

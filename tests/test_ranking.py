@@ -126,3 +126,9 @@ def test_the_projects_a_department_budget_explains_one_by_one_are_ranked(departm
 def test_which_units_a_department_budget_covers_is_its_own_passage(department):
     answer = department.ask("商务委部门预算是由哪些单位组成")
     assert answer.status == "verified" and "中小企业服务中心，不单列预算" in answer.answer, answer.answer
+
+
+def test_the_projects_a_department_budget_explains_add_up_each_named(department):
+    answer = department.ask("商务委部门预算里说明的那几个专项一共多少钱")
+    assert (answer.status, answer.value) == ("verified", Decimal("7221.00")), answer.answer
+    assert "（1720.00 + 1170.00 + 1410.00 + 2921.00）" in answer.answer
