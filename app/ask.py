@@ -557,10 +557,13 @@ class Asker:
         figures = [n.replace(",", "") for n in re.findall(r"\d[\d,]*\.\d+|\d{3,}", text) if not re.fullmatch(r"20\d\d", n)]
         terms = [*_subject_words(text, query), *figures]
         glossary = "名词解释" if query.intent == "definition" else None
-        extra = [c for d in doc_ids for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
+        # extra candidates are read from the first few documents only: a glossary (or the passage on which units a
+        # budget covers) reads alike in every document, and reading all of a thousand documents' passages costs seconds
+        nearby = doc_ids[:MAX_LISTED]
+        extra = [c for d in nearby for c in self.doc_chunks(d) if glossary and glossary in c.metadata.get("headings", "")]
         composition = _COMPOSITION if _ASKS_UNITS.search(query.question) else None
         if composition is not None:  # the passage that says which units a budget covers, wherever search ranks it
-            extra += [c for d in doc_ids for c in self.doc_chunks(d) if c.kind == "text" and composition.search(c.text)]
+            extra += [c for d in nearby for c in self.doc_chunks(d) if c.kind == "text" and composition.search(c.text)]
         named = [n for t in query.terms if len(n := norm(t)) >= 3 and n not in GENERIC_LABELS]
         gap = query.intent == "reason" and not composition and bool(_FINAL_AGAINST_BUDGET.search(query.question))
         if gap:  # "决算为什么比预算少": a 决算 explains each gap in its template's words, after the item's figures
@@ -576,7 +579,8 @@ class Asker:
                       prefer_section=glossary, extra=extra, prefer_text=composition)
         hits = [(c, score) for c, score in hits if not _CONTENTS_PAGE.search(c.text.strip())]
         # "…功能分类预算表为什么是空的": what the table named says of itself (its note, "本表无数据") comes first
-        own = [c for d in doc_ids for c in self.table_notes(d) if titled_in(c.metadata["table"], text)]
+        # (only a question that names a table: reading every document's table notes costs seconds at a thousand)
+        own = [c for d in doc_ids for c in self.table_notes(d) if titled_in(c.metadata["table"], text)] if "表" in text else []
         hits = [(c, 1.0) for c in own] + [(c, score) for c, score in hits if c not in own]
         if not hits:
             return refusal(query.question, "文件中没有找到相关内容")
