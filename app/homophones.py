@@ -39,7 +39,9 @@ def _dictionary_word(piece: str) -> bool:
     """A word of the segmenter's dictionary (公物, 出过, 今年): a real word, not a wrong pick."""
     import jieba
 
-    return bool(jieba.dt.FREQ.get(piece)) if jieba.dt.initialized or jieba.dt.initialize() is None else False
+    if not jieba.dt.initialized:
+        jieba.dt.initialize()
+    return bool(jieba.dt.FREQ.get(piece))
 
 
 def _word_ends(text: str) -> set[int]:
@@ -76,9 +78,10 @@ class Homophones:
 
     def _meant(self, piece: str) -> str | None:
         """The one known word that sounds like the piece and shares most of its characters, if any."""
-        if piece in self._known or (len(piece) == 2 and _dictionary_word(piece)):
-            return None
         found = {w for key in _keys(piece) for w in self._by_sound.get(key, ())}
+        # (the sound first: most pieces sound like no known word, and the search of the vocabulary is the costly step)
+        if not found or piece in self._known or (len(piece) == 2 and _dictionary_word(piece)):
+            return None
         # 三工→三公 (1 of 2), 公物接待费→公务接待费 (1 of 5); never a whole new word of the same sound
         close = {w for w in found if 1 <= sum(a != b for a, b in zip(w, piece, strict=True)) <= max(1, len(piece) // 2)}
         return close.pop() if len(close) == 1 else None
