@@ -365,14 +365,13 @@ class Asker:
         """Whether the documents name it among the units their budget covers ("本部门预算还包括…X办公室"):
         a sentence with its last four or more characters and 包括/所属/下属, more than the unit's own name."""
         own = {a for d in documents for a in aliases(d.unit_name)}
-        tails = [name[-k:] for k in range(len(name), MIN_MENTION - 1, -1)]
-        tails = [t for t in tails if not any(t in a for a in own)]
+        tails = [t for t in _tails(name) if not any(t in a for a in own)]
         return any(t in sentence and _COVERS.search(sentence) for d in documents for c in self.doc_chunks(d.doc_id)
                    if c.kind == "text" for sentence in sentences(c.text) for t in tails)
 
     def _speaks_of(self, name: str, documents: Sequence[Document]) -> bool:
         """Whether the documents' passages print the name, or its last four or more characters, at all."""
-        tails = [name[-k:] for k in range(len(name), MIN_MENTION - 1, -1)]
+        tails = _tails(name)
         return any(t in c.text for d in documents for c in self.doc_chunks(d.doc_id) if c.kind == "text" for t in tails)
 
     def _dissent(self, kept: Found, founds: list[Found]) -> tuple[Found, ...]:
@@ -609,6 +608,11 @@ class Asker:
         items = [passage_item(i, c, docs[c.doc_id]) for i, c in enumerate(chosen, 1)]
         sources = {f"passage:{c.chunk_id}": passage_citation(c, docs[c.doc_id]) for c in chosen}
         return self._with_llm(offline, items, evidence, sources, need_figure=False)
+
+
+def _tails(name: str) -> list[str]:
+    """The name and its endings of MIN_MENTION or more characters, longest first (…博物馆管理建设办公室)."""
+    return [name[-k:] for k in range(len(name), MIN_MENTION - 1, -1)]
 
 
 def _asked_after_the_check(question: str) -> str | None:

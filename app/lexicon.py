@@ -165,6 +165,8 @@ class Lexicon:
     weak_ok_before: str = field(repr=False)
     weak_bad_after: str = field(repr=False)
     counts: Mapping[str, int] = field(repr=False)
+    english: Mapping[str, str] = field(repr=False)  # English words typed among the Chinese → the Chinese printed
+    column_classes: Mapping[str, tuple[str, ...]] = field(repr=False)  # 公用经费 → its economic classes (302, 310)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -270,7 +272,8 @@ class Lexicon:
             function_names=frozenset(normalise(n) for n in (*function.values(), *data.get("renamed", {}))),
             economic_names=frozenset(normalise(n) for n in economic.values()),
             weak_ok_before=matching.get("weak_ok_before", ""), weak_bad_after=matching.get("weak_bad_after", ""),
-            counts=counts,
+            counts=counts, english=dict(data.get("english", {})),
+            column_classes={c: tuple(codes) for c, codes in data.get("column_classes", {}).items()},
         )
 
     # ------------------------------------------------------------------ terms and columns

@@ -7,17 +7,15 @@ the level it names — 类/款/项 — or the named row's own siblings), ordered
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 
 from app.compose import fmt
-from app.data import load_toml
 from app.frame import Frame
+from app.lexicon import get_lexicon
 from app.lookup import DocFacts, Found, find_amount, norm
-from app.verify import explained_project
+from app.verify import explained_item, explained_project
 from ingest.classification import bare
 from ingest.numbers import MONEY, convert
 from store.models import PROSE, Fact
@@ -98,16 +96,17 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         if len(children) > 1:
             return children, anchor.row_label
         return _siblings(doc_facts, anchor), (anchor.row_path[-2] if len(anchor.row_path) > 1 else "")
-    for table in _tables(doc_facts, frame) if frame.column in _column_classes() else ():
-        # "公用经费里哪项最多" where the table prints that column: its rows, in that column
-        like = next((f for f in doc_facts.facts if f.table_title == table.table_title and f.page == table.page
-                     and f.column.split(" / ")[-1] == frame.column), None)
-        rows = [f for f in _same_column(doc_facts, like) if len(f.row_path) == 1] if like else []
-        if len(rows) > 1:
-            return rows, frame.column or ""
-    if classes := _column_classes().get(frame.column or ""):
-        # "公用经费里哪一项最多" in a table of economic classes: the items of the classes that column is made of
-        for table in _tables(doc_facts, frame):
+    if classes := get_lexicon().column_classes.get(frame.column or ""):
+        tables = _tables(doc_facts, frame)
+        for table in tables:
+            # "公用经费里哪项最多" where the table prints that column: its rows, in that column
+            like = next((f for f in doc_facts.facts if f.table_title == table.table_title and f.page == table.page
+                         and f.column.split(" / ")[-1] == frame.column), None)
+            rows = [f for f in _same_column(doc_facts, like) if len(f.row_path) == 1] if like else []
+            if len(rows) > 1:
+                return rows, frame.column or ""
+        for table in tables:
+            # …in a table of economic classes that prints one column: the items of the classes that column is made of
             rows = [f for f in _same_column(doc_facts, table)
                     if len(code := f.row_code or "") == 5 and code.isdigit() and code.startswith(classes)]
             if len(rows) > 1:
@@ -118,7 +117,7 @@ def _candidates(doc_facts: DocFacts, frame: Frame, anchor: Fact | None) -> tuple
         rows = [f for f in _same_column(doc_facts, table) if len(f.row_path) == max(1, len(table.row_path))
                 and norm(f.row_label) not in doc_facts.self_names]
         if len(rows) > 1:  # a prose budget's lines are those of the item its explanation is about
-            return rows, _explained(table) if table.table_kind == PROSE else ""
+            return rows, explained_item(table) if table.table_kind == PROSE else ""
     return [], ""
 
 
@@ -143,18 +142,6 @@ def explained_total(doc_facts: DocFacts, text: str) -> Found | None:
         return None
     total = sum((f.value for f in projects), projects[0].value * 0)
     return Found(doc_facts.doc, tuple(projects), total, projects[0].unit, EXPLAINED + "所列专项", "合计", "sum")
-
-
-@functools.cache
-def _column_classes() -> dict[str, tuple[str, ...]]:
-    """The economic classes (类 codes) each column of a 基本支出 table is made of (the lexicon's [column_classes])."""
-    data = load_toml(Path(__file__).with_name("lexicon_data.toml"))["column_classes"]
-    return {column: tuple(codes) for column, codes in data.items()}
-
-
-def _explained(f: Fact) -> str:
-    """The item a prose explanation is about: "贸易高质量发展专项（政策资金）经费情况说明 > 六、…" → its name."""
-    return re.sub(r"(经费|项目)?情况说明$", "", f.table_title.split(" > ")[0]).strip()
 
 
 def _tables(doc_facts: DocFacts, frame: Frame) -> list[Fact]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
-from app.data import load_toml
+from app.lexicon import get_lexicon
 
 _FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０–９
 _FULL_WIDTH |= {c: c - 0xFEE0 for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}  # Ａ–Ｚ ａ–ｚ
@@ -35,7 +34,7 @@ def _simplifier():
 @functools.cache
 def _english() -> tuple[re.Pattern[str], dict[str, str]]:
     """English words of a mixed question and the Chinese they stand for (the lexicon's [english] table)."""
-    words = load_toml(Path(__file__).with_name("lexicon_data.toml"))["english"]
+    words = get_lexicon().english
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])", re.IGNORECASE), words
 

@@ -107,14 +107,17 @@ def _fact_names(f: Fact) -> frozenset[str]:
     return frozenset(n for n in names if n)
 
 
-_EXPLAINED = re.compile(r"^(?P<name>[^>]+?)(?:经费)?情况说明\s*>")
+def explained_item(f: Fact) -> str:
+    """The item a prose explanation is about: "贸易高质量发展专项（政策资金）经费情况说明 > 六、…" → its name."""
+    return re.sub(r"(经费|项目)?情况说明$", "", f.table_title.split(" > ")[0]).strip()
 
 
 def explained_project(f: Fact) -> str | None:
     """The project whose own explanation states this total (…专项经费情况说明 > 六、年度预算安排: 项目总预算…)."""
-    if f.table_kind != PROSE or not norm(f.row_label).startswith("项目总") or not (m := _EXPLAINED.match(f.table_title)):
+    head, _, rest = f.table_title.partition(" > ")
+    if f.table_kind != PROSE or not norm(f.row_label).startswith("项目总") or not rest or not head.endswith("情况说明"):
         return None
-    return m.group("name").strip()
+    return explained_item(f)
 
 
 def _step(value: Decimal, unit: str | None) -> Decimal:
